@@ -1,0 +1,169 @@
+"""The rules the kernel relies on, checkable at any moment (kernel-facts section D).
+
+Not a kernel file: the kernel states these as BUG_ON()s and comments
+(``make_migration_entry``/``migration_entry_to_page`` BUG unless the page is
+locked; mapcount and refcount bookkeeping in rmap.c; the radix-tree switch under
+tree_lock). ``violations(k)`` returns every broken rule as (rule, details).
+"""
+
+from __future__ import annotations
+
+from .constants import PAGE_SHIFT, PAGE_SIZE
+
+MIGRATION_ENTRY_LOCKED = "a migration entry points only at a locked page"
+MAPCOUNT = "a page's mapcount equals the present ptes that map it"
+REFCOUNT = "reference counts add up"
+CACHE_SLOT = "a page-cache slot holds exactly one page"
+NO_DATA_LOST = "no byte written is lost"
+NONLINEAR = "no migration entry in a nonlinear vma"
+WRITE_PERMISSION = "no writable pte in a read-only or copy-on-write shared page"
+LOCKS_RELEASED = "no finished path holds a page lock"
+FREE_FRAMES = "a free frame is referenced by nothing"
+
+RULES = (
+    MIGRATION_ENTRY_LOCKED,
+    MAPCOUNT,
+    REFCOUNT,
+    CACHE_SLOT,
+    NO_DATA_LOST,
+    NONLINEAR,
+    WRITE_PERMISSION,
+    LOCKS_RELEASED,
+    FREE_FRAMES,
+)
+
+
+def violations(k) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    present: dict[int, int] = {}
+    # --- walk every page table once ---
+    for pid in sorted(k.processes):
+        proc = k.processes[pid]
+        for vma in proc.vmas:
+            for addr in vma.addresses():
+                pte = proc.ptes.get(addr >> PAGE_SHIFT)
+                if pte is None:
+                    continue
+                if pte.kind == "present":
+                    present[pte.pfn] = present.get(pte.pfn, 0) + 1
+                    page = k.pfn_to_page(pte.pfn)
+                    if page.count == 0:
+                        out.append((FREE_FRAMES, f"pid {pid} {addr:#x} maps free pfn {pte.pfn}"))
+                    if pte.write and not vma.write:
+                        out.append(
+                            (
+                                WRITE_PERMISSION,
+                                f"pid {pid} {addr:#x}: writable pte in a read-only vma",
+                            )
+                        )
+                    if pte.write and vma.cow and page.mapcount > 1 and page.anon:
+                        out.append(
+                            (
+                                WRITE_PERMISSION,
+                                f"pid {pid} {addr:#x}: writable pte to a shared COW page pfn {pte.pfn}",
+                            )
+                        )
+                elif pte.kind == "migration":
+                    page = k.pfn_to_page(pte.pfn)
+                    if not page.locked:
+                        out.append(
+                            (
+                                MIGRATION_ENTRY_LOCKED,
+                                f"pid {pid} {addr:#x} -> pfn {pte.pfn}, which is unlocked",
+                            )
+                        )
+                    if vma.nonlinear:
+                        out.append((NONLINEAR, f"pid {pid} {addr:#x} holds a migration entry"))
+    # --- page caches ---
+    cached: dict[int, int] = {}
+    spaces = [(f.name, f.mapping) for f in k.files.values()] + [("swap", k.swap)]
+    for name, mapping in spaces:
+        for index in sorted(mapping.page_tree):
+            page = mapping.page_tree[index]
+            if page.count == 0:
+                out.append((CACHE_SLOT, f"{name} slot {index} holds free pfn {page.pfn}"))
+            if page.pfn in cached:
+                out.append((CACHE_SLOT, f"pfn {page.pfn} sits in two slots"))
+            cached[page.pfn] = cached.get(page.pfn, 0) + 1
+            if name != "swap" and (page.mapping is not mapping or page.index != index):
+                out.append(
+                    (
+                        CACHE_SLOT,
+                        f"{name} slot {index} holds pfn {page.pfn} of another mapping/index",
+                    )
+                )
+    # --- every frame ---
+    live_tasks = {t.name for t in k.tasks if not t.done}
+    for node in k.nodes:
+        for page in node.pages:
+            pfn = page.pfn
+            n_present = present.get(pfn, 0)
+            if page.count == 0:
+                if page.refs or page.mapcount or page.locked:
+                    out.append((FREE_FRAMES, f"free pfn {pfn} still has refs/mapcount/lock"))
+                continue
+            if page.mapcount != n_present:
+                out.append(
+                    (MAPCOUNT, f"pfn {pfn}: mapcount {page.mapcount}, present ptes {n_present}")
+                )
+            if sum(page.refs.values()) != page.count:
+                out.append((REFCOUNT, f"pfn {pfn}: count {page.count} but holders {page.refs}"))
+            if page.refs.get("pte", 0) != n_present:
+                out.append(
+                    (
+                        REFCOUNT,
+                        f"pfn {pfn}: {page.refs.get('pte', 0)} pte references, {n_present} present ptes",
+                    )
+                )
+            if page.refs.get("cache", 0) != cached.get(pfn, 0):
+                out.append(
+                    (
+                        REFCOUNT,
+                        f"pfn {pfn}: cache reference {page.refs.get('cache', 0)} but in {cached.get(pfn, 0)} slot(s)",
+                    )
+                )
+            if page.refs.get("private", 0) != (1 if page.has_private else 0):
+                out.append((REFCOUNT, f"pfn {pfn}: buffer reference does not match PG_private"))
+            if page.locked and page.lock_owner not in live_tasks:
+                out.append(
+                    (LOCKS_RELEASED, f"pfn {pfn} locked by {page.lock_owner}, which has finished")
+                )
+    out.extend(_data_lost(k))
+    return out
+
+
+def _data_lost(k) -> list[tuple[str, str]]:
+    """What a reader would get back must be what was written."""
+    out = []
+    for name in sorted(k.files):
+        f = k.files[name]
+        for pgoff in sorted(f.shadow):
+            page = f.mapping.page_tree.get(pgoff)
+            if page is not None:
+                if page.locked and not page.uptodate:
+                    continue  # contents in flight: a reader would sleep on the lock
+                got = page.read_bytes()
+            else:
+                got = f.read_backing(pgoff)
+            if got != bytes(f.shadow[pgoff]):
+                out.append((NO_DATA_LOST, f"{name} page {pgoff} lost written bytes"))
+    for pid, vpn in sorted(k.anon_shadow):
+        proc = k.processes.get(pid)
+        if proc is None:
+            continue
+        pte = proc.ptes.get(vpn)
+        want = bytes(k.anon_shadow[(pid, vpn)])
+        if pte is None or pte.kind in ("none", "file"):
+            got = bytes(PAGE_SIZE)
+        elif pte.kind in ("present", "migration"):
+            got = k.pfn_to_page(pte.pfn).read_bytes()
+        else:
+            page = k.swap.page_tree.get(pte.offset)
+            got = (
+                page.read_bytes()
+                if page is not None
+                else k.swap.device.get(pte.offset, bytes(PAGE_SIZE))
+            )
+        if got != want:
+            out.append((NO_DATA_LOST, f"pid {pid} {vpn << PAGE_SHIFT:#x} lost written bytes"))
+    return out

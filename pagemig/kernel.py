@@ -1,0 +1,628 @@
+"""The simulated machine: nodes and frames, processes, files, the scheduler of
+kernel paths, the trace, the vmstat counters and the invariant check.
+
+Not one kernel file: it is what ties mm/ together (mem_map and pfn_to_page,
+the task list, /proc/vmstat) plus the public API that notebooks and scripts call.
+"""
+
+from __future__ import annotations
+
+import random
+from errno import EINVAL
+
+from .constants import MPOL_MF_MOVE, PAGE_SIZE, VARIANTS, WRITEPAGE_OUTCOMES
+from .errors import DeadlockError, InvariantError, PagemigError
+from .fs import File, SwapSpace, end_io
+from .page import Node, Page, get_page, put_page
+from .process import Process
+from .rmap import AnonVma
+from .sched import Task, Wait
+from .trace import Event, Trace
+
+VMSTAT_NAMES = (
+    "pgfault",
+    "pgmajfault",
+    "pgmigrate_success",
+    "pgmigrate_fail",
+    # pagemig's own counters (no such line in a real /proc/vmstat):
+    "pgmigrate_entry_wait",  # faults that slept in migration_entry_wait
+    "pgmigrate_refault",  # faults on ptes that migration cleared (before-patch, nonlinear)
+    "pgmigrate_writeout",  # dirty pages written out by migration
+)
+
+
+class KernelOops(PagemigError, RuntimeError):
+    """A path hit a BUG_ON the real kernel would have hit (e.g. a migration entry to an
+    unlocked page under ``variant="unsafe-writeout"``)."""
+
+
+class Kernel:
+    """A NUMA machine running the 2.6.18 migration code.
+
+    ``nodes`` NUMA nodes of ``frames_per_node`` 4 KiB frames each; ``variant`` is
+    "patched" (2.6.18 with migration entries for file pages, the default),
+    "before-patch" (file ptes are dropped at unmap and refault) or
+    "unsafe-writeout" (writepage is called while migration entries still point at
+    the page). ``seed`` seeds the one random generator the kernel owns (used by
+    the random scheduler and by scenario builders); ``io_latency`` is how many
+    steps a writepage's I/O takes to complete; ``trace=False`` records no events
+    (faster; counters still count); ``debug_vm=True`` checks the invariants after
+    every step and records a "bug" event the moment one breaks.
+    """
+
+    def __init__(
+        self,
+        nodes: int = 2,
+        frames_per_node: int = 64,
+        variant: str = "patched",
+        seed: int = 0,
+        *,
+        io_latency: int = 3,
+        trace: bool = True,
+        debug_vm: bool = False,
+    ):
+        if not isinstance(nodes, int) or not 1 <= nodes <= 64:
+            raise ValueError(f"nodes must be an int from 1 to 64, got {nodes!r}")
+        if not isinstance(frames_per_node, int) or frames_per_node < 1:
+            raise ValueError(f"frames_per_node must be a positive int, got {frames_per_node!r}")
+        if variant not in VARIANTS:
+            raise ValueError(f"variant must be one of {', '.join(VARIANTS)}; got {variant!r}")
+        if not isinstance(io_latency, int) or io_latency < 0:
+            raise ValueError("io_latency must be a non-negative int")
+        self.variant = variant
+        self.seed = seed
+        self.rng = random.Random(seed)
+        self.io_latency = io_latency
+        self.tracing = trace
+        self.debug_vm = debug_vm
+        self.frames_per_node = frames_per_node
+        self.nodes = [Node(n, n * frames_per_node, frames_per_node) for n in range(nodes)]
+        self.processes: dict[int, Process] = {}
+        self.files: dict[str, File] = {}
+        self.swap = SwapSpace()
+        self.vmstat: dict[str, int] = dict.fromkeys(VMSTAT_NAMES, 0)
+        self.trace = Trace()
+        self.tasks: list[Task] = []
+        self.current: Task | None = None
+        self.clock = 0
+        self.oopses: list[Event] = []
+        self.anon_shadow: dict[tuple[int, int], bytearray] = {}
+        self._next_pid = 1
+        self._next_anon_vma = 1
+        self._task_names: dict[str, int] = {}
+        self._rr = 0
+        self._broken: tuple[str, ...] = ()
+
+    # -- objects ----------------------------------------------------------------
+    @property
+    def nr_nodes(self) -> int:
+        return len(self.nodes)
+
+    def pfn_to_page(self, pfn: int) -> Page:
+        """pfn_to_page()"""
+        return self.nodes[pfn // self.frames_per_node].pages[pfn % self.frames_per_node]
+
+    def pages_in_use(self) -> list[Page]:
+        return [p for n in self.nodes for p in n.pages if p.count > 0]
+
+    def create_file(
+        self,
+        name: str,
+        pages: int,
+        *,
+        migratepage: bool = True,
+        writepage: str | None = "ok",
+        buffers: bool = False,
+        releasepage: bool = True,
+    ) -> File:
+        """A file of ``pages`` pages. ``migratepage=False`` makes migration use
+        fallback_migrate_page (so a dirty page is written out first); ``writepage``
+        is what the filesystem's writepage does: "ok", "activate", "error" or None
+        (no writepage method)."""
+        if not isinstance(name, str) or not name:
+            raise ValueError("a file needs a non-empty name")
+        if name in self.files:
+            raise ValueError(f"a file named {name!r} exists already")
+        if not isinstance(pages, int) or pages <= 0:
+            raise ValueError(f"pages must be a positive int, got {pages!r}")
+        if writepage not in WRITEPAGE_OUTCOMES:
+            raise ValueError(f"writepage must be one of {WRITEPAGE_OUTCOMES}, got {writepage!r}")
+        f = File(self, name, pages, migratepage, writepage, buffers, releasepage)
+        self.files[name] = f
+        return f
+
+    def spawn(self, *, privileged: bool = True, node: int = 0) -> Process:
+        """A new process with an empty mm. ``privileged`` gives it CAP_SYS_NICE (uid 0);
+        otherwise it runs as uid 1000 and MPOL_MF_MOVE_ALL is EPERM. Its faults
+        allocate on ``node`` first."""
+        self._check_node(node)
+        p = self._new_process(0 if privileged else 1000, privileged, node)
+        self._event("fork", f"pid {p.pid} spawned on node {node}", {"pid": p.pid})
+        return p
+
+    def _new_process(self, uid: int, privileged: bool, node: int) -> Process:
+        p = Process(self, self._next_pid, uid, privileged, node)
+        self._next_pid += 1
+        self.processes[p.pid] = p
+        return p
+
+    def _new_anon_vma(self) -> AnonVma:
+        a = AnonVma(self._next_anon_vma)
+        self._next_anon_vma += 1
+        return a
+
+    def _check_node(self, node) -> None:
+        if not isinstance(node, int) or isinstance(node, bool) or not 0 <= node < len(self.nodes):
+            raise ValueError(f"node must be an int from 0 to {len(self.nodes) - 1}, got {node!r}")
+
+    def _check_page(self, page) -> Page:
+        if not isinstance(page, Page):
+            raise TypeError(f"expected a Page (from Process.page_at), got {type(page).__name__}")
+        if (
+            page.pfn >= len(self.nodes) * self.frames_per_node
+            or self.pfn_to_page(page.pfn) is not page
+        ):
+            raise ValueError(f"pfn {page.pfn} belongs to another Kernel")
+        if page.count == 0:
+            raise ValueError(f"pfn {page.pfn} is a free frame, not a page in use")
+        return page
+
+    def free_frames(self, node: int) -> int:
+        self._check_node(node)
+        return self.nodes[node].nr_free
+
+    def fill_node(self, node: int, leave_free: int = 0) -> list[Page]:
+        """Allocate frames on ``node`` (as other users of memory would) until only
+        ``leave_free`` are left; returns the pages taken. ``release_pages`` gives them back."""
+        self._check_node(node)
+        taken = []
+        n = self.nodes[node]
+        while n.nr_free > leave_free:
+            p = n.alloc_page("pin")
+            p.refs["pin"] = p.refs.pop("pin")
+            taken.append(p)
+        return taken
+
+    def release_pages(self, pages: list[Page]) -> None:
+        for p in pages:
+            put_page(p, "pin", self)
+
+    # -- references and locks that "someone else" holds ---------------------
+    def pin(self, page: Page) -> None:
+        """An extra reference, as get_user_pages takes: migration sees count too high."""
+        self._check_page(page)
+        get_page(page, "pin")
+        self._event(
+            "get_user_pages", f"pfn {page.pfn} pinned (count {page.count})", {"pfn": page.pfn}
+        )
+
+    def unpin(self, page: Page) -> None:
+        self._check_page(page)
+        if page.refs.get("pin", 0) <= 0:
+            raise ValueError(f"pfn {page.pfn} is not pinned")
+        put_page(page, "pin", self)
+        self._event("put_page", f"pfn {page.pfn} unpinned (count {page.count})", {"pfn": page.pfn})
+
+    def start_lock_holder(self, page: Page, *, hold: int | None = None) -> Task:
+        """Someone else (say, a read() in another process) takes the page lock.
+
+        With ``hold=None`` it lets go as soon as another task sleeps on the lock
+        (so polite passes, which only trylock, keep failing, and the first forced
+        pass waits and then succeeds); with ``hold=N`` it lets go after N steps.
+        """
+        self._check_page(page)
+
+        def holder():
+            yield from self.lock_page(page, "lock_page")
+            yield ("lock_page", f"pfn {page.pfn} locked by someone else", {"pfn": page.pfn})
+            if hold is None:
+                yield Wait(
+                    "lock_page",
+                    f"holding pfn {page.pfn} until someone sleeps on it",
+                    lambda: page.lock_waiters > 0,
+                    {"pfn": page.pfn},
+                )
+            else:
+                for i in range(hold):
+                    yield (
+                        "lock_page",
+                        f"still holding pfn {page.pfn} ({i + 1}/{hold})",
+                        {"pfn": page.pfn},
+                    )
+            self.unlock_page(page)
+            yield ("unlock_page", f"pfn {page.pfn} unlocked by its holder", {"pfn": page.pfn})
+
+        return self._start("lock-holder", holder(), "lock-holder", daemon=hold is None)
+
+    def start_writeback(self, page: Page) -> Task:
+        """Writeback of a dirty file page, as pdflush or fsync would start it
+        (lock, clear dirty, writepage, I/O completes later)."""
+        self._check_page(page)
+        if page.anon or page.mapping is None:
+            raise ValueError(f"pfn {page.pfn} is not a file page")
+        from .fs import clear_page_dirty_for_io, writepage
+
+        def wb():
+            yield from self.lock_page(page, "write_one_page")
+            yield ("write_one_page", f"pfn {page.pfn} locked for writeback", {"pfn": page.pfn})
+            if page.writeback:
+                yield from self.wait_on_page_writeback(page, "write_one_page")
+            if clear_page_dirty_for_io(page):
+                rc = yield from writepage(self, page.mapping, page)
+                if rc == 0 or rc < 0:
+                    return rc
+            self.unlock_page(page)
+            yield (
+                "write_one_page",
+                f"pfn {page.pfn} was clean: nothing to write",
+                {"pfn": page.pfn},
+            )
+            return 0
+
+        return self._start("writeback", wb(), "writeback")
+
+    def add_to_swap(self, page: Page) -> int:
+        """add_to_swap(): give an anonymous page a swap slot and put it in the swap cache
+        (what reclaim does before it unmaps). Returns the slot."""
+        self._check_page(page)
+        if not page.anon or page.swapcache:
+            raise ValueError(f"pfn {page.pfn} is not an anonymous page outside the swap cache")
+        slot = self.swap.get_swap_page()
+        page.swapcache = True
+        page.private = slot
+        page.dirty = True
+        self.swap.page_tree[slot] = page
+        get_page(page, "cache")
+        self._event(
+            "add_to_swap", f"pfn {page.pfn} in the swap cache, slot {slot}", {"pfn": page.pfn}
+        )
+        return slot
+
+    # -- migration entry points --------------------------------------------
+    def migrate_pages(self, pages, node: int) -> int:
+        """Isolate ``pages`` and migrate them to ``node``, running to completion.
+
+        Returns what the kernel's migrate_pages() returns: the number of pages not
+        migrated, or -ENOMEM (-12) if the node ran out of frames. Pages that are not
+        on an LRU list (being migrated already) cannot be isolated and are not counted.
+        """
+        return self._finish(self.start_migrate_pages(pages, node))
+
+    def start_migrate_pages(self, pages, node: int) -> Task:
+        """The same path as migrate_pages, started but not run: step it or run()."""
+        from .migrate import isolate_lru_page, migrate_pages, migrate_prep
+
+        pages = self._page_list(pages)
+        self._check_node(node)
+
+        def new_node_page(k, page, private):
+            return k.nodes[private].alloc_page("alloc"), None
+
+        def path():
+            yield from migrate_prep(self)
+            lst: list[Page] = []
+            for p in pages:
+                if isolate_lru_page(self, p, lst):
+                    yield (
+                        "isolate_lru_page",
+                        f"pfn {p.pfn}: not on an LRU list: -EBUSY",
+                        {"pfn": p.pfn, "rc": -16},
+                    )
+                else:
+                    yield (
+                        "isolate_lru_page",
+                        f"pfn {p.pfn} isolated (count {p.count})",
+                        {"pfn": p.pfn},
+                    )
+            return (yield from migrate_pages(self, lst, new_node_page, node))
+
+        return self._start("migrate", path(), "migrate")
+
+    def _page_list(self, pages) -> list[Page]:
+        if isinstance(pages, Page):
+            pages = [pages]
+        pages = list(pages)
+        for p in pages:
+            self._check_page(p)
+        if len({id(p) for p in pages}) != len(pages):
+            raise ValueError("the same page appears twice in the list")
+        return pages
+
+    def move_pages(self, pid: int, addrs, nodes=None, flags: int = MPOL_MF_MOVE, *, caller=None):
+        """move_pages(2) with 2.6.18 semantics: returns the status list (a node id or
+        a negative errno per page; ``.ret`` is the call's return value). Whole-call
+        errors raise OSError with the kernel's errno (EINVAL, EPERM, ESRCH, ENODEV,
+        ENOENT, ENOMEM)."""
+        return self._syscall_result(
+            self._finish(self.start_move_pages(pid, addrs, nodes, flags, caller=caller))
+        )
+
+    def start_move_pages(
+        self, pid: int, addrs, nodes=None, flags: int = MPOL_MF_MOVE, *, caller=None
+    ) -> Task:
+        """move_pages(2) started as a task; its result is the status list or an OSError value."""
+        from .move_pages import sys_move_pages, validate_move_pages_args
+
+        addrs, nodes = validate_move_pages_args(self, pid, addrs, nodes, flags, caller)
+        return self._start(
+            "move_pages", sys_move_pages(self, pid, addrs, nodes, flags, caller), "migrate"
+        )
+
+    def sys_migrate_pages(self, pid: int, old_nodes, new_nodes, *, caller=None) -> int:
+        """migrate_pages(2): move a process's pages from old_nodes to new_nodes.
+        Returns the number of pages not moved; whole-call errors raise OSError."""
+        return self._syscall_result(
+            self._finish(self.start_sys_migrate_pages(pid, old_nodes, new_nodes, caller=caller))
+        )
+
+    def start_sys_migrate_pages(self, pid: int, old_nodes, new_nodes, *, caller=None) -> Task:
+        from .mempolicy import sys_migrate_pages
+
+        if not isinstance(pid, int):
+            raise TypeError(f"pid must be an int, got {type(pid).__name__}")
+        old_nodes, new_nodes = list(old_nodes), list(new_nodes)
+        if caller is not None and getattr(caller, "kernel", None) is not self:
+            raise TypeError("caller must be a Process of this kernel")
+        return self._start(
+            "migrate_pages", sys_migrate_pages(self, pid, old_nodes, new_nodes, caller), "migrate"
+        )
+
+    @staticmethod
+    def _syscall_result(result):
+        if isinstance(result, OSError):
+            raise result
+        return result
+
+    # -- locks and waits (generators used by kernel paths) -------------------
+    def _owner(self) -> str:
+        return self.current.name if self.current is not None else "kernel"
+
+    def trylock_page(self, page: Page) -> bool:
+        """TestSetPageLocked() inverted: True if we got the lock."""
+        if page.locked:
+            return False
+        page.locked = True
+        page.lock_owner = self._owner()
+        return True
+
+    def lock_page(self, page: Page, func: str):
+        """lock_page(): sleep until the lock is free, then take it."""
+        if page.locked:
+            page.lock_waiters += 1
+            try:
+                yield Wait(
+                    func,
+                    f"sleeps in lock_page on pfn {page.pfn} (held by {page.lock_owner})",
+                    lambda: not page.locked,
+                    {"pfn": page.pfn},
+                )
+            finally:
+                page.lock_waiters -= 1
+        page.locked = True
+        page.lock_owner = self._owner()
+
+    def unlock_page(self, page: Page) -> None:
+        """unlock_page(): wakes the sleepers (they re-check when scheduled)."""
+        page.locked = False
+        page.lock_owner = None
+
+    def wait_on_page_locked(self, page: Page, func: str, **data):
+        """wait_on_page_locked(): sleep until the page is unlocked (without taking it)."""
+        if page.locked:
+            page.lock_waiters += 1
+            try:
+                yield Wait(
+                    func,
+                    f"sleeps until pfn {page.pfn} is unlocked (held by {page.lock_owner})",
+                    lambda: not page.locked,
+                    {"pfn": page.pfn} | data,
+                )
+            finally:
+                page.lock_waiters -= 1
+
+    def wait_on_page_writeback(self, page: Page, func: str):
+        """wait_on_page_writeback()"""
+        if page.writeback:
+            page.writeback_waiters += 1
+            try:
+                yield Wait(
+                    func,
+                    f"sleeps until writeback of pfn {page.pfn} ends",
+                    lambda: not page.writeback,
+                    {"pfn": page.pfn},
+                )
+            finally:
+                page.writeback_waiters -= 1
+
+    def set_page_dirty(self, page: Page) -> None:
+        page.dirty = True
+
+    def start_io_completion(self, mapping, page: Page, snapshot: bytes) -> Task:
+        return self._start("end_io", end_io(self, mapping, page, snapshot, self.io_latency), "io")
+
+    def oops(self, func: str, what: str, data: dict, fatal: bool = True) -> None:
+        """Record a BUG the real kernel would hit."""
+        ev = Event(self.clock, self._owner(), func, what, "bug", dict(data))
+        self.oopses.append(ev)
+        if self.tracing:
+            self.trace.events.append(ev)
+        self.clock += 1
+
+    # -- the scheduler ------------------------------------------------------
+    def _start(self, name: str, gen, kind: str, daemon: bool = False) -> Task:
+        n = self._task_names.get(name, 0) + 1
+        self._task_names[name] = n
+        task = Task(self, f"{name}#{n}" if n > 1 else name, gen, kind, daemon)
+        self.tasks.append(task)
+        return task
+
+    def _record(self, task: Task | None, item, kind: str = "step") -> Event:
+        func, what, data = item
+        ev = Event(self.clock, task.name if task else "kernel", func, what, kind, data)
+        self.clock += 1
+        if self.tracing:
+            self.trace.events.append(ev)
+        return ev
+
+    def _event(self, func: str, what: str, data: dict) -> None:
+        """An event outside any task (a system call that completes at once)."""
+        self._record(self.current, (func, what, data))
+
+    def step(self, task: Task) -> Event | None:
+        """Advance ``task`` by one step and return the event it produced, or None if
+        the task has finished or is still asleep."""
+        if not isinstance(task, Task) or task.kernel is not self:
+            raise TypeError("step() takes a Task this kernel started")
+        if task.done:
+            return None
+        if task.wait is not None:
+            if not task.wait.cond():
+                return None
+            w = task.wait
+            task.wait = None
+            return self._after_step(
+                self._record(
+                    task, (w.func, "woken: " + w.what.replace("sleeps", "slept"), w.data), "wake"
+                )
+            )
+        prev = self.current
+        self.current = task
+        try:
+            item = next(task.gen)
+        except StopIteration as stop:
+            task.done = True
+            task.result = stop.value
+            self._reap(task)
+            return self._after_step(
+                self._record(
+                    task,
+                    ("return", f"returns {_fmt_result(stop.value)}", {"result": stop.value}),
+                    "return",
+                )
+            )
+        except PagemigError as exc:
+            task.done = True
+            task.error = exc
+            self._reap(task)
+            return self._after_step(self._record(task, ("error", str(exc), {}), "error"))
+        finally:
+            self.current = prev
+        task.steps += 1
+        if isinstance(item, Wait):
+            task.wait = item
+            return self._after_step(self._record(task, (item.func, item.what, item.data), "wait"))
+        return self._after_step(self._record(task, item))
+
+    def _after_step(self, ev: Event) -> Event:
+        if self.debug_vm:
+            from .invariants import violations
+
+            broken = tuple(rule for rule, _ in violations(self))
+            for rule, details in violations(self):
+                if rule not in self._broken:
+                    self.oops(
+                        "check", f"invariant broken: {rule}: {details}", {"rule": rule}, fatal=False
+                    )
+            self._broken = broken
+        return ev
+
+    def _reap(self, task: Task) -> None:
+        if task in self.tasks:
+            self.tasks.remove(task)
+
+    def runnable(self) -> list[Task]:
+        return [t for t in self.tasks if t.runnable]
+
+    def _pick(self, policy: str) -> Task | None:
+        tasks = self.tasks
+        if not tasks:
+            return None
+        if policy == "random":
+            ready = [t for t in tasks if t.runnable]
+            return self.rng.choice(ready) if ready else None
+        n = len(tasks)
+        for i in range(n):
+            t = tasks[(self._rr + i) % n]
+            if t.runnable:
+                self._rr = (self._rr + i + 1) % max(n, 1)
+                return t
+        return None
+
+    def run(self, policy: str = "round-robin", max_steps: int = 1_000_000) -> None:
+        """Run every started task to the end, interleaving them (round-robin by
+        default, or "random" with the kernel's seeded generator). Tasks that only
+        wait for something nobody will do (a lock holder nobody contends) are left."""
+        if policy not in ("round-robin", "random"):
+            raise ValueError("policy must be 'round-robin' or 'random'")
+        for _ in range(max_steps):
+            if not any(not t.daemon for t in self.tasks):
+                # only daemons left: let the ones that can finish, finish
+                t = self._pick(policy)
+                if t is None:
+                    return
+                self.step(t)
+                continue
+            t = self._pick(policy)
+            if t is None:
+                raise DeadlockError(self._deadlock_message())
+            self.step(t)
+        raise RuntimeError(f"run() gave up after {max_steps} steps")
+
+    def _finish(self, task: Task):
+        """Run the scheduler until ``task`` is done; return its result or raise its error."""
+        steps = 0
+        while not task.done:
+            t = self._pick("round-robin")
+            if t is None:
+                self._reap(task)
+                raise DeadlockError(self._deadlock_message())
+            self.step(t)
+            steps += 1
+            if steps > 5_000_000:
+                raise RuntimeError("a task did not finish in 5,000,000 steps")
+        err = getattr(task, "error", None)
+        if err is not None:
+            raise err
+        if task.result == "oops":
+            raise KernelOops(self.oopses[-1].what if self.oopses else "kernel BUG")
+        return task.result
+
+    def _deadlock_message(self) -> str:
+        lines = [f"{t.name}: {t.waiting_on}" for t in self.tasks if t.blocked]
+        return "every task is asleep and nothing will wake them: " + "; ".join(lines)
+
+    # -- checks ----------------------------------------------------------------
+    def violations(self) -> list[tuple[str, str]]:
+        """Every broken invariant, as (rule, details) pairs; empty when all hold."""
+        from .invariants import violations
+
+        return violations(self)
+
+    def check(self) -> None:
+        """Raise InvariantError naming the first broken rule, if any."""
+        v = self.violations()
+        if v:
+            rule, details = v[0]
+            raise InvariantError(rule, details)
+
+    # -- views -----------------------------------------------------------------
+    def node_usage(self) -> list[dict]:
+        return [
+            {"node": n.nid, "frames": n.frames, "used": n.nr_used, "free": n.nr_free}
+            for n in self.nodes
+        ]
+
+    def __repr__(self) -> str:
+        return (
+            f"<Kernel nodes={len(self.nodes)} frames/node={self.frames_per_node} "
+            f"variant={self.variant!r} processes={len(self.processes)} files={len(self.files)}>"
+        )
+
+
+def _fmt_result(value) -> str:
+    if isinstance(value, list):
+        return f"status {list(value)}"
+    return repr(value) if not isinstance(value, int) else str(value)
+
+
+__all__ = ["Kernel", "KernelOops", "VMSTAT_NAMES", "EINVAL", "PAGE_SIZE"]

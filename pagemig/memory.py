@@ -1,0 +1,328 @@
+"""The fault path: how a process's access turns into a present pte.
+
+Models mm/memory.c of 2.6.18: ``handle_mm_fault`` -> ``handle_pte_fault`` with
+``do_anonymous_page``, ``do_no_page`` (via ``filemap_nopage``), ``do_file_page``
+(nonlinear file ptes), ``do_swap_page`` (which sends migration entries to
+``migration_entry_wait``) and ``do_wp_page`` (copy on write).
+
+Simplifications: no readahead, no page-table allocation, no accounting of
+minor/major beyond ``pgfault``/``pgmajfault``; the hardware's setting of the
+young and dirty bits happens in ``access_process_vm`` when the access completes.
+A write through a shared file mapping marks the page dirty at once (2.6.18 does
+that through its write fault for shared writable mappings).
+"""
+
+from __future__ import annotations
+
+from .constants import PAGE_SHIFT, PAGE_SIZE
+from .errors import OutOfMemory
+from .page import get_page, put_page
+from .pte import PTE_NONE, Pte, mk_pte
+from .rmap import page_add_anon_rmap, page_add_file_rmap, page_remove_rmap
+
+RETRY = "retry"
+
+
+def access_process_vm(k, proc, addr: int, n: int, write: bool, data: bytes | None):
+    """The CPU's access: each page is touched once its pte allows it, faulting until it does."""
+    out = bytearray()
+    pos = addr
+    end = addr + n
+    while pos < end:
+        vpn = pos >> PAGE_SHIFT
+        off = pos & (PAGE_SIZE - 1)
+        chunk = min(PAGE_SIZE - off, end - pos)
+        vma = proc.find_vma(pos)
+        while True:
+            pte = proc.ptes.get(vpn, PTE_NONE)
+            if pte.kind == "present" and (pte.write or not write):
+                break
+            rc = yield from handle_mm_fault(k, proc, vma, pos, write)
+            if rc == "oops":
+                return "oops"
+        page = k.pfn_to_page(pte.pfn)
+        page.referenced = True
+        if write:
+            piece = data[pos - addr : pos - addr + chunk]
+            page.write_bytes(off, piece)
+            proc.ptes[vpn] = Pte("present", pfn=pte.pfn, write=True, young=True, dirty=True)
+            if vma.file is not None and vma.shared:
+                page.dirty = True
+                shadow = vma.file.shadow.setdefault(
+                    page.index, bytearray(vma.file.read_backing(page.index))
+                )
+            else:
+                shadow = k.anon_shadow.setdefault((proc.pid, vpn), bytearray(PAGE_SIZE))
+            shadow[off : off + chunk] = piece
+            what = f"pid {proc.pid} writes {chunk} byte(s) at {pos:#x} (pfn {page.pfn}, node {page.node})"
+        else:
+            out += page.read_bytes(off, chunk)
+            if not pte.young:
+                proc.ptes[vpn] = Pte(
+                    "present", pfn=pte.pfn, write=pte.write, young=True, dirty=pte.dirty
+                )
+            what = f"pid {proc.pid} reads {chunk} byte(s) at {pos:#x} (pfn {page.pfn}, node {page.node})"
+        yield ("access", what, {"pid": proc.pid, "addr": pos, "pfn": page.pfn, "node": page.node})
+        pos += chunk
+    return None if write else bytes(out)
+
+
+def alloc_page_vma(k, proc):
+    """alloc_page_vma(): a frame on the process's node, else the next nodes in order."""
+    nodes = k.nodes
+    for i in range(len(nodes)):
+        page = nodes[(proc.node + i) % len(nodes)].alloc_page("alloc")
+        if page is not None:
+            return page
+    raise OutOfMemory(f"pid {proc.pid}: no node has a free frame (the OOM killer would run)")
+
+
+def handle_mm_fault(k, proc, vma, address: int, write: bool):
+    """handle_mm_fault() -> handle_pte_fault(): dispatch on the pte's state."""
+    k.vmstat["pgfault"] += 1
+    vpn = address >> PAGE_SHIFT
+    pte = proc.ptes.get(vpn, PTE_NONE)
+    if vpn in proc.unmapped_by_migration and pte.kind in ("none", "file"):
+        proc.unmapped_by_migration.discard(vpn)
+        k.vmstat["pgmigrate_refault"] += 1
+    if pte.kind == "present":
+        return (yield from do_wp_page(k, proc, vma, address, pte))
+    if pte.kind == "none":
+        if vma.file is None:
+            return (yield from do_anonymous_page(k, proc, vma, address, write))
+        return (yield from do_no_page(k, proc, vma, address, write, vma.linear_page_index(address)))
+    if pte.kind == "file":
+        return (yield from do_file_page(k, proc, vma, address, write, pte))
+    return (yield from do_swap_page(k, proc, vma, address, write, pte))
+
+
+def do_anonymous_page(k, proc, vma, address: int, write: bool):
+    """do_anonymous_page(): a zeroed page (2.6.18 maps the ZERO_PAGE for reads; the
+    model allocates on read too, so every touched page is a real, movable page)."""
+    proc.anon_vma_prepare(vma)
+    page = alloc_page_vma(k, proc)
+    page.uptodate = True
+    page.lru = True
+    page.refs["pte"] = page.refs.pop("alloc")  # the allocation reference becomes the pte's
+    page_add_anon_rmap(page, vma, address)
+    proc.anon_rss += 1
+    proc.ptes[address >> PAGE_SHIFT] = mk_pte(page.pfn, vma.write, young=True, dirty=write)
+    yield (
+        "do_anonymous_page",
+        f"pid {proc.pid} {address:#x}: new anonymous page pfn {page.pfn} on node {page.node}",
+        {"pid": proc.pid, "addr": address, "pfn": page.pfn, "node": page.node},
+    )
+    return None
+
+
+def find_or_read_page(k, proc, file, pgoff: int):
+    """find_get_page(), else page_cache_read(): the page-cache page for pgoff, locked
+    waits included. Returns the page with a ``lookup`` reference held."""
+    mapping = file.mapping
+    while True:
+        page = mapping.find_get_page(pgoff)
+        if page is None:
+            page = alloc_page_vma(k, proc)
+            data = file.backing.get(pgoff)
+            if data is not None:
+                page.data = bytearray(data)
+                page.mappedtodisk = True
+            page.uptodate = True
+            page.lru = True
+            page.mapping = mapping
+            page.index = pgoff
+            if file.buffers:
+                page.has_private = True
+                page.private = 1
+                get_page(page, "private")
+            mapping.page_tree[pgoff] = page
+            page.refs["cache"] = page.refs.pop("alloc")  # add_to_page_cache's reference
+            get_page(page, "lookup")
+            k.vmstat["pgmajfault"] += 1
+            yield (
+                "page_cache_read",
+                f"{file.name} page {pgoff}: read from the backing store into pfn {page.pfn} "
+                f"(node {page.node})",
+                {"pid": proc.pid, "pgoff": pgoff, "pfn": page.pfn, "node": page.node},
+            )
+            return page
+        if page.uptodate:
+            get_page(page, "lookup")
+            return page
+        # A page not yet uptodate: during migration the new page sits in the slot,
+        # locked, before its contents are copied. filemap_nopage sleeps on it.
+        get_page(page, "lookup")
+        yield from k.wait_on_page_locked(page, "filemap_nopage")
+        put_page(page, "lookup", k)
+
+
+def do_no_page(k, proc, vma, address: int, write: bool, pgoff: int):
+    """do_no_page() with filemap_nopage(): map the page-cache page (copy it for a
+    private write: the first write to a private file mapping is a COW)."""
+    file = vma.file
+    page = yield from find_or_read_page(k, proc, file, pgoff)
+    vpn = address >> PAGE_SHIFT
+    if write and not vma.shared:
+        # COW straight away: an anonymous copy.
+        proc.anon_vma_prepare(vma)
+        new = alloc_page_vma(k, proc)
+        new.data = bytearray(page.read_bytes())
+        new.uptodate = True
+        new.lru = True
+        new.refs["pte"] = new.refs.pop("alloc")
+        put_page(page, "lookup", k)
+        page_add_anon_rmap(new, vma, address)
+        proc.anon_rss += 1
+        proc.ptes[vpn] = mk_pte(new.pfn, True, young=True, dirty=True)
+        shadow = k.anon_shadow.setdefault((proc.pid, vpn), bytearray(new.read_bytes()))
+        shadow[:] = new.read_bytes()
+        yield (
+            "do_no_page",
+            f"pid {proc.pid} {address:#x}: private write: copy of {file.name} page {pgoff} "
+            f"into anonymous pfn {new.pfn}",
+            {"pid": proc.pid, "addr": address, "pfn": new.pfn, "node": new.node},
+        )
+        return None
+    page.refs["lookup"] -= 1
+    if not page.refs["lookup"]:
+        del page.refs["lookup"]
+    page.refs["pte"] = page.refs.get("pte", 0) + 1  # the lookup reference becomes the pte's
+    page_add_file_rmap(page)
+    proc.file_rss += 1
+    proc.ptes[vpn] = mk_pte(page.pfn, vma.write and vma.shared, young=True, dirty=write)
+    if write:
+        page.dirty = True
+    yield (
+        "do_no_page",
+        f"pid {proc.pid} {address:#x}: map {file.name} page {pgoff} (pfn {page.pfn}, node {page.node})",
+        {"pid": proc.pid, "addr": address, "pfn": page.pfn, "node": page.node, "pgoff": pgoff},
+    )
+    return None
+
+
+def do_file_page(k, proc, vma, address: int, write: bool, pte: Pte):
+    """do_file_page(): a nonlinear file pte; populate the remembered offset."""
+    yield (
+        "do_file_page",
+        f"pid {proc.pid} {address:#x}: nonlinear file pte, offset {pte.pgoff}",
+        {"pid": proc.pid, "addr": address, "pgoff": pte.pgoff},
+    )
+    return (yield from do_no_page(k, proc, vma, address, write, pte.pgoff))
+
+
+def do_swap_page(k, proc, vma, address: int, write: bool, pte: Pte):
+    """do_swap_page(): a migration entry waits for the migration; a swap entry swaps in."""
+    if pte.kind == "migration":
+        return (yield from migration_entry_wait(k, proc, address))
+    slot = pte.offset
+    swap = k.swap
+    page = swap.page_tree.get(slot)
+    if page is None:
+        page = alloc_page_vma(k, proc)
+        page.data = bytearray(swap.device.get(slot, bytes(PAGE_SIZE)))
+        page.uptodate = True
+        page.lru = True
+        page.swapcache = True
+        page.private = slot
+        proc.anon_vma_prepare(vma)
+        page.mapping = vma.anon_vma
+        page.index = vma.linear_page_index(address)
+        swap.page_tree[slot] = page
+        page.refs["cache"] = page.refs.pop("alloc")
+        k.vmstat["pgmajfault"] += 1
+    if page.locked:
+        get_page(page, "lookup")
+        yield from k.wait_on_page_locked(page, "do_swap_page")
+        put_page(page, "lookup", k)
+        return RETRY
+    get_page(page, "pte")
+    page_add_anon_rmap(page, vma, address)
+    swap.swap_free(slot)
+    proc.anon_rss += 1
+    proc.ptes[address >> PAGE_SHIFT] = mk_pte(page.pfn, False, young=True)
+    yield (
+        "do_swap_page",
+        f"pid {proc.pid} {address:#x}: swap entry {slot} -> swap-cache pfn {page.pfn} (node {page.node})",
+        {"pid": proc.pid, "addr": address, "pfn": page.pfn, "node": page.node},
+    )
+    return None
+
+
+def migration_entry_wait(k, proc, address: int):
+    """migration_entry_wait(): sleep on the old page's lock, then retry the fault.
+
+    ``migration_entry_to_page`` BUGs if that page is not locked: a migration entry
+    must only ever point at a locked page. Under ``variant="unsafe-writeout"``
+    writepage can unlock it, and a fault in that window hits the BUG.
+    """
+    vpn = address >> PAGE_SHIFT
+    pte = proc.ptes.get(vpn, PTE_NONE)
+    if pte.kind != "migration":
+        return RETRY
+    page = k.pfn_to_page(pte.pfn)
+    if not page.locked:
+        k.oops(
+            "migration_entry_to_page",
+            f"pid {proc.pid} {address:#x}: BUG_ON(!PageLocked(pfn {page.pfn})): a migration "
+            "entry points at an unlocked page",
+            {"pid": proc.pid, "addr": address, "pfn": page.pfn},
+        )
+        yield (
+            "migration_entry_to_page",
+            f"kernel BUG: pid {proc.pid} killed (oops) faulting at {address:#x}",
+            {"pid": proc.pid, "addr": address, "pfn": page.pfn, "bug": True},
+        )
+        return "oops"
+    get_page(page, "wait")
+    k.vmstat["pgmigrate_entry_wait"] += 1
+    yield from k.wait_on_page_locked(page, "migration_entry_wait", pid=proc.pid, addr=address)
+    put_page(page, "wait", k)
+    yield (
+        "migration_entry_wait",
+        f"pid {proc.pid} {address:#x}: pfn {page.pfn} unlocked; retry the fault",
+        {"pid": proc.pid, "addr": address, "pfn": page.pfn},
+    )
+    return RETRY
+
+
+def do_wp_page(k, proc, vma, address: int, pte: Pte):
+    """do_wp_page(): a write to a present read-only pte.
+
+    A shared writable mapping just gains write. A private mapping reuses an
+    anonymous page only this process maps; otherwise it copies (COW).
+    """
+    vpn = address >> PAGE_SHIFT
+    old = k.pfn_to_page(pte.pfn)
+    if not vma.write:
+        raise AssertionError("write to a read-only vma reached do_wp_page")
+    if vma.shared or (old.anon and old.mapcount == 1 and not old.swapcache):
+        proc.ptes[vpn] = Pte("present", pfn=pte.pfn, write=True, young=True, dirty=True)
+        yield (
+            "do_wp_page",
+            f"pid {proc.pid} {address:#x}: pfn {old.pfn} made writable (reuse)",
+            {"pid": proc.pid, "addr": address, "pfn": old.pfn},
+        )
+        return None
+    proc.anon_vma_prepare(vma)
+    new = alloc_page_vma(k, proc)
+    new.data = bytearray(old.read_bytes())
+    new.uptodate = True
+    new.lru = True
+    new.refs["pte"] = new.refs.pop("alloc")
+    page_remove_rmap(old)
+    if old.anon:
+        proc.anon_rss -= 1
+    else:
+        proc.file_rss -= 1
+    put_page(old, "pte", k)
+    page_add_anon_rmap(new, vma, address)
+    proc.anon_rss += 1
+    proc.ptes[vpn] = mk_pte(new.pfn, True, young=True, dirty=True)
+    shadow = k.anon_shadow.setdefault((proc.pid, vpn), bytearray(PAGE_SIZE))
+    shadow[:] = new.read_bytes()
+    yield (
+        "do_wp_page",
+        f"pid {proc.pid} {address:#x}: copy on write pfn {old.pfn} -> pfn {new.pfn}",
+        {"pid": proc.pid, "addr": address, "pfn": new.pfn, "node": new.node},
+    )
+    return None

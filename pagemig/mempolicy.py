@@ -1,0 +1,101 @@
+"""migrate_pages(2): moving a process's pages between sets of nodes.
+
+Models mm/mempolicy.c of 2.6.18: ``sys_migrate_pages``, ``do_migrate_pages``
+(with ``node_remap`` pairing), ``migrate_to_node``, ``check_range`` and
+``migrate_page_add`` (which skips shared pages unless MPOL_MF_MOVE_ALL).
+
+Simplifications: node masks are Python iterables of node ids; a node id that
+does not exist is EINVAL (2.6.18 only rejects ids beyond MAX_NUMNODES); there
+are no cpusets and no per-VMA ``vm_ops->migrate`` hooks.
+"""
+
+from __future__ import annotations
+
+from errno import EINVAL, EPERM, ESRCH
+
+from .constants import MPOL_MF_MOVE, MPOL_MF_MOVE_ALL, PAGE_SHIFT
+from .migrate import isolate_lru_page, migrate_pages, migrate_prep
+from .move_pages import syscall_error
+
+
+def node_remap(oldbit: int, old: list[int], new: list[int]) -> int:
+    """node_remap(): the n-th node of ``old`` maps to the (n mod |new|)-th node of ``new``."""
+    if not new or oldbit not in old:
+        return oldbit
+    return new[old.index(oldbit) % len(new)]
+
+
+def sys_migrate_pages(k, pid, old_nodes, new_nodes, caller):
+    """sys_migrate_pages(pid, maxnode, old_nodes, new_nodes)"""
+    old = sorted(set(old_nodes))
+    new = sorted(set(new_nodes))
+    yield ("sys_migrate_pages", f"pid {pid}: nodes {old} -> {new}", {"pid": pid})
+    for n in old + new:
+        if not isinstance(n, int) or not 0 <= n < len(k.nodes):
+            return syscall_error(EINVAL, f"node {n!r} does not exist")
+    target = k.processes.get(pid)
+    if target is None:
+        return syscall_error(ESRCH, f"no process with pid {pid}")
+    who = caller if caller is not None else target
+    if who is not target and who.uid not in (target.uid, 0) and not who.cap_sys_nice:
+        return syscall_error(EPERM, f"pid {who.pid} may not move pid {pid}'s pages")
+    flags = MPOL_MF_MOVE_ALL if who.cap_sys_nice else MPOL_MF_MOVE
+    return (yield from do_migrate_pages(k, target, old, new, flags))
+
+
+def do_migrate_pages(k, proc, old: list[int], new: list[int], flags: int):
+    """do_migrate_pages(): pick (source, dest) pairs, preferring a dest that is not
+    itself still a pending source, and migrate node by node."""
+    yield from migrate_prep(k)
+    busy = 0
+    tmp = list(old)
+    while tmp:
+        source, dest = -1, 0
+        for s in tmp:
+            d = node_remap(s, old, new)
+            if s == d:
+                continue
+            source, dest = s, d
+            if dest not in tmp:
+                break
+        if source == -1:
+            break
+        tmp.remove(source)
+        err = yield from migrate_to_node(k, proc, source, dest, flags)
+        if err > 0:
+            busy += err
+        if err < 0:
+            return syscall_error(-err, "migration ran out of memory on the target node")
+    return busy
+
+
+def migrate_to_node(k, proc, source: int, dest: int, flags: int):
+    """migrate_to_node(): gather the process's pages on ``source`` and migrate them to ``dest``."""
+    lst = []
+    skipped = 0
+    for vma in proc.vmas:
+        for addr in vma.addresses():
+            pte = proc.ptes.get(addr >> PAGE_SHIFT)
+            if pte is None or pte.kind != "present":
+                continue
+            page = k.pfn_to_page(pte.pfn)
+            if page.node != source or any(p is page for p in lst):
+                continue
+            # migrate_page_add(): shared pages only with MPOL_MF_MOVE_ALL
+            if flags & MPOL_MF_MOVE_ALL or page.mapcount == 1:
+                isolate_lru_page(k, page, lst)
+            else:
+                skipped += 1
+    yield (
+        "migrate_to_node",
+        f"node {source} -> {dest}: {len(lst)} page(s) isolated"
+        + (f", {skipped} shared page(s) skipped (no MPOL_MF_MOVE_ALL)" if skipped else ""),
+        {"source": source, "dest": dest, "pages": len(lst), "skipped": skipped},
+    )
+    if not lst:
+        return 0
+
+    def new_node_page(k, page, private):
+        return k.nodes[dest].alloc_page("alloc"), None
+
+    return (yield from migrate_pages(k, lst, new_node_page, None))

@@ -1,0 +1,412 @@
+"""Processes: an mm_struct with its VMAs and page table, and the system calls on them.
+
+Models struct mm_struct and struct vm_area_struct (include/linux/mm.h,
+include/linux/sched.h), do_mmap_pgoff() and anon_vma_prepare() (mm/mmap.c,
+mm/rmap.c), copy_page_range()/copy_one_pte() for fork (mm/memory.c),
+mprotect's change_pte_range() (mm/mprotect.c), mlock (mm/mlock.c),
+sys_remap_file_pages() (mm/fremap.c) and exit_mmap()'s zap (mm/memory.c).
+
+Simplifications: one flat page table (a dict from virtual page number to
+``Pte``); addresses are handed out upwards from 0x10000000 with a one-page gap;
+no munmap of part of a VMA; permissions are read and write (or read only);
+shared anonymous memory (shmem) is not modelled.
+"""
+
+from __future__ import annotations
+
+from errno import EINVAL
+
+from .constants import PAGE_SHIFT, PAGE_SIZE
+from .errors import SegmentationFault
+from .page import put_page
+from .pte import PTE_NONE, Pte, make_migration_entry_read, pgoff_to_pte
+from .rmap import AnonVma, page_remove_rmap
+
+MMAP_BASE = 0x10000000
+
+
+class Vma:
+    """struct vm_area_struct: [start, end) bytes, ``pgoff`` the file offset of start in pages."""
+
+    def __init__(self, mm, start, end, pgoff, file, shared, write):
+        self.mm = mm
+        self.start = start
+        self.end = end
+        self.pgoff = pgoff
+        self.file = file
+        self.shared = shared
+        self.write = write
+        self.locked = False  # VM_LOCKED
+        self.nonlinear = False  # VM_NONLINEAR
+        self.anon_vma: AnonVma | None = None
+        self.nl_cursor = 0  # vm_private_data: the nonlinear scan cursor
+
+    @property
+    def pages(self) -> int:
+        return (self.end - self.start) >> PAGE_SHIFT
+
+    @property
+    def anonymous(self) -> bool:
+        return self.file is None
+
+    @property
+    def kind(self) -> str:
+        if self.file is None:
+            return "anonymous"
+        return "file nonlinear" if self.nonlinear else "file linear"
+
+    @property
+    def cow(self) -> bool:
+        """is_cow_mapping(): private and writable."""
+        return not self.shared and self.write
+
+    def contains(self, addr: int) -> bool:
+        return self.start <= addr < self.end
+
+    def linear_page_index(self, addr: int) -> int:
+        """linear_page_index(vma, address)"""
+        return ((addr - self.start) >> PAGE_SHIFT) + self.pgoff
+
+    def addresses(self):
+        return range(self.start, self.end, PAGE_SIZE)
+
+    def __repr__(self) -> str:
+        name = self.file.name if self.file else "anon"
+        flags = "".join(
+            c
+            for c, on in (
+                ("s" if self.shared else "p", True),
+                ("w", self.write),
+                ("L", self.locked),
+                ("N", self.nonlinear),
+            )
+            if on
+        )
+        return f"<Vma {self.start:#x}-{self.end:#x} {name} pgoff={self.pgoff} {flags}>"
+
+
+class Process:
+    """A process: pid, credentials and an mm (VMAs + page table)."""
+
+    def __init__(self, kernel, pid: int, uid: int, privileged: bool, node: int):
+        self.kernel = kernel
+        self.pid = pid
+        self.uid = uid
+        self.cap_sys_nice = privileged
+        self.node = node  # where it runs: faults allocate here first
+        self.vmas: list[Vma] = []
+        self.ptes: dict[int, Pte] = {}
+        self.anon_rss = 0
+        self.file_rss = 0
+        self.next_addr = MMAP_BASE
+        self.alive = True
+        self.parent: Process | None = None
+        # vpns whose pte migration cleared (before-patch file pages, nonlinear):
+        # a fault there counts as a refault.
+        self.unmapped_by_migration: set[int] = set()
+
+    # -- lookup ---------------------------------------------------------------
+    def find_vma(self, addr: int) -> Vma | None:
+        """find_vma() restricted to VMAs that contain addr."""
+        for vma in self.vmas:
+            if vma.start <= addr < vma.end:
+                return vma
+        return None
+
+    def _vma_or_fault(self, addr: int) -> Vma:
+        vma = self.find_vma(addr)
+        if vma is None:
+            raise SegmentationFault(f"pid {self.pid}: no mapping at {addr:#x}")
+        return vma
+
+    def pte(self, addr: int) -> Pte:
+        """The page-table entry for addr (kind "none" where nothing is mapped)."""
+        self._check_alive()
+        return self.ptes.get(addr >> PAGE_SHIFT, PTE_NONE)
+
+    def page_at(self, addr: int):
+        """The struct page a present pte (or a migration entry) at addr refers to, else None."""
+        pte = self.pte(addr)
+        if pte.kind in ("present", "migration"):
+            return self.kernel.pfn_to_page(pte.pfn)
+        return None
+
+    def _check_alive(self) -> None:
+        if not self.alive:
+            raise ProcessLookupError(f"pid {self.pid} has exited")
+
+    # -- mmap -----------------------------------------------------------------
+    def mmap(
+        self, pages: int, *, file=None, offset: int = 0, shared: bool = False, write: bool = True
+    ) -> Vma:
+        """mmap(): a new VMA of ``pages`` pages; ``offset`` in bytes, page aligned."""
+        self._check_alive()
+        if not isinstance(pages, int) or pages <= 0:
+            raise ValueError(f"mmap: pages must be a positive int, got {pages!r}")
+        if offset % PAGE_SIZE or offset < 0:
+            raise ValueError(
+                f"mmap: offset must be a non-negative multiple of PAGE_SIZE, got {offset}"
+            )
+        if file is None:
+            if shared:
+                raise ValueError(
+                    "mmap: shared anonymous memory (shmem) is not modelled; map a file"
+                )
+            if offset:
+                raise ValueError("mmap: an anonymous mapping takes no offset")
+        elif file.kernel is not self.kernel:
+            raise ValueError("mmap: the file belongs to another Kernel")
+        start = self.next_addr
+        end = start + pages * PAGE_SIZE
+        vma = Vma(self, start, end, offset >> PAGE_SHIFT, file, shared, write)
+        self.next_addr = end + PAGE_SIZE
+        self._link_vma(vma)
+        self.kernel._event(
+            "do_mmap_pgoff",
+            f"pid {self.pid}: {vma.kind} {'shared' if shared else 'private'} vma "
+            f"{start:#x}-{end:#x}" + (f" of {file.name} at page {vma.pgoff}" if file else ""),
+            {"pid": self.pid, "addr": start, "pages": pages},
+        )
+        return vma
+
+    def _link_vma(self, vma: Vma) -> None:
+        self.vmas.append(vma)
+        self.vmas.sort(key=lambda v: v.start)
+        if vma.file is not None:
+            mapping = vma.file.mapping
+            if vma.nonlinear:
+                mapping.i_mmap_nonlinear.append(vma)
+            else:
+                mapping.i_mmap.insert(vma, vma.pgoff, vma.pgoff + vma.pages - 1)
+
+    def anon_vma_prepare(self, vma: Vma) -> AnonVma:
+        """anon_vma_prepare(): give the vma an anon_vma on its first anonymous page."""
+        if vma.anon_vma is None:
+            vma.anon_vma = self.kernel._new_anon_vma()
+            vma.anon_vma.head.append(vma)
+        return vma.anon_vma
+
+    # -- access ---------------------------------------------------------------
+    def read(self, addr: int, n: int) -> bytes:
+        """Read n bytes, faulting pages in as the CPU would."""
+        self._check_range(addr, n, write=False)
+        task = self.start_access(addr, n=n)
+        return self.kernel._finish(task)
+
+    def write(self, addr: int, data: bytes) -> None:
+        """Write bytes, faulting pages in (and copying on write) as the CPU would."""
+        data = bytes(data)
+        self._check_range(addr, len(data), write=True)
+        task = self.start_access(addr, write=True, data=data)
+        self.kernel._finish(task)
+
+    def start_access(self, addr: int, write: bool = False, data: bytes | None = None, n: int = 1):
+        """Start an access as a task (not run yet): a read of n bytes, or a write of data."""
+        from .memory import access_process_vm
+
+        if write and data is None:
+            data = b"\x01"
+        if write:
+            n = len(data)
+        self._check_range(addr, n, write)
+        name = f"pid{self.pid}:{'write' if write else 'read'}@{addr:#x}"
+        return self.kernel._start(
+            name, access_process_vm(self.kernel, self, addr, n, write, data), "access"
+        )
+
+    def _check_range(self, addr: int, n: int, write: bool) -> None:
+        self._check_alive()
+        if not isinstance(addr, int) or n <= 0:
+            raise ValueError("an access needs an int address and at least one byte")
+        end = addr + n
+        pos = addr
+        while pos < end:
+            vma = self._vma_or_fault(pos)
+            if write and not vma.write:
+                raise SegmentationFault(f"pid {self.pid}: {pos:#x} is mapped read-only")
+            pos = vma.end
+
+    # -- fork, mprotect, mlock, remap_file_pages, exit ------------------------
+    def fork(self) -> Process:
+        """fork(): copy the VMAs and (where 2.6.18 copies them) the ptes.
+
+        copy_page_range() skips VMAs with no anon_vma that are not nonlinear: a
+        fault fills those in. A COW mapping's writable ptes are write-protected in
+        both processes, and its write migration entries become read entries in
+        both (kernel-facts E25).
+        """
+        self._check_alive()
+        k = self.kernel
+        child = k._new_process(self.uid, self.cap_sys_nice, self.node)
+        child.parent = self
+        child.next_addr = self.next_addr
+        for vma in self.vmas:
+            nv = Vma(child, vma.start, vma.end, vma.pgoff, vma.file, vma.shared, vma.write)
+            nv.locked = False  # VM_LOCKED is not inherited
+            nv.nonlinear = vma.nonlinear
+            if vma.anon_vma is not None:
+                nv.anon_vma = vma.anon_vma
+                vma.anon_vma.head.append(nv)
+            child._link_vma(nv)
+            if vma.anon_vma is None and not vma.nonlinear:
+                continue
+            for addr in vma.addresses():
+                vpn = addr >> PAGE_SHIFT
+                pte = self.ptes.get(vpn)
+                if pte is None or pte.kind == "none":
+                    continue
+                if pte.kind == "present":
+                    page = k.pfn_to_page(pte.pfn)
+                    if vma.cow and pte.write:
+                        pte = Pte(
+                            "present", pfn=pte.pfn, write=False, young=pte.young, dirty=pte.dirty
+                        )
+                        self.ptes[vpn] = pte
+                    cpte = Pte(
+                        "present",
+                        pfn=pte.pfn,
+                        write=pte.write,
+                        young=False,
+                        dirty=pte.dirty and not vma.shared,
+                    )
+                    from .page import get_page
+
+                    get_page(page, "pte")
+                    page._mapcount += 1  # page_dup_rmap()
+                    if page.anon:
+                        child.anon_rss += 1
+                    else:
+                        child.file_rss += 1
+                    child.ptes[vpn] = cpte
+                elif pte.kind == "migration":
+                    if pte.write and vma.cow:
+                        pte = make_migration_entry_read(pte)
+                        self.ptes[vpn] = pte
+                    child.ptes[vpn] = pte
+                elif pte.kind == "swap":
+                    k.swap.swap_duplicate(pte.offset)
+                    child.ptes[vpn] = pte
+                else:
+                    child.ptes[vpn] = pte
+        for (pid, vpn), data in list(k.anon_shadow.items()):
+            if pid == self.pid:
+                k.anon_shadow[(child.pid, vpn)] = bytearray(data)
+        k._event(
+            "copy_page_range",
+            f"pid {self.pid} forks pid {child.pid}",
+            {"pid": self.pid, "child": child.pid},
+        )
+        return child
+
+    def mprotect(self, addr: int, pages: int, write: bool) -> None:
+        """mprotect() on a whole VMA: write migration entries are downgraded to read
+        ("just be safe"), present ptes lose write when write is taken away."""
+        self._check_alive()
+        vma = self._vma_or_fault(addr)
+        if addr != vma.start or pages != vma.pages:
+            raise ValueError("mprotect: the model changes whole VMAs only")
+        vma.write = write
+        for a in vma.addresses():
+            vpn = a >> PAGE_SHIFT
+            pte = self.ptes.get(vpn)
+            if pte is None:
+                continue
+            if pte.kind == "migration" and pte.write:
+                self.ptes[vpn] = make_migration_entry_read(pte)
+            elif pte.kind == "present" and pte.write and not write:
+                self.ptes[vpn] = Pte(
+                    "present", pfn=pte.pfn, write=False, young=pte.young, dirty=pte.dirty
+                )
+        self.kernel._event(
+            "change_pte_range",
+            f"pid {self.pid}: mprotect {vma.start:#x} write={write}",
+            {"pid": self.pid, "addr": vma.start},
+        )
+
+    def mlock(self, addr: int, pages: int) -> None:
+        """mlock() a whole VMA (VM_LOCKED). Migration ignores it; reclaim does not."""
+        self._check_alive()
+        vma = self._vma_or_fault(addr)
+        if addr != vma.start or pages != vma.pages:
+            raise ValueError("mlock: the model locks whole VMAs only")
+        vma.locked = True
+
+    def remap_file_pages(self, addr: int, pages: int, pgoff: int) -> None:
+        """remap_file_pages(): map file pages [pgoff, pgoff+pages) at addr, out of linear order.
+
+        As in 2.6.18 (mm/fremap.c) the VMA must be a shared file mapping; it becomes
+        VM_NONLINEAR: it leaves the prio tree for mapping->i_mmap_nonlinear. Old ptes
+        in the range are zapped and file ptes remembering the new offsets are
+        installed (as with MAP_NONBLOCK); the next access faults the pages in.
+        """
+        self._check_alive()
+        if addr % PAGE_SIZE:
+            raise ValueError("remap_file_pages: addr must be page aligned")
+        vma = self.find_vma(addr)
+        if vma is None or vma.file is None or not vma.shared:
+            raise OSError(EINVAL, "remap_file_pages needs a shared file mapping at that address")
+        if not isinstance(pages, int) or pages <= 0 or addr + pages * PAGE_SIZE > vma.end:
+            raise OSError(EINVAL, "remap_file_pages: the range must lie inside one vma")
+        if pgoff < 0 or pgoff + pages > vma.file.pages:
+            raise OSError(EINVAL, "remap_file_pages: pgoff beyond the end of the file")
+        k = self.kernel
+        mapping = vma.file.mapping
+        if not vma.nonlinear:
+            mapping.i_mmap.remove(vma)
+            mapping.i_mmap_nonlinear.append(vma)
+            vma.nonlinear = True
+        for i in range(pages):
+            a = addr + i * PAGE_SIZE
+            self.zap_pte(vma, a)
+            self.ptes[a >> PAGE_SHIFT] = pgoff_to_pte(pgoff + i)
+        k._event(
+            "sys_remap_file_pages",
+            f"pid {self.pid}: {addr:#x} +{pages} pages -> file pages {pgoff}.. (vma now nonlinear)",
+            {"pid": self.pid, "addr": addr, "pgoff": pgoff},
+        )
+
+    def zap_pte(self, vma: Vma, addr: int) -> None:
+        """zap_pte_range() for one pte: drop what it holds."""
+        k = self.kernel
+        vpn = addr >> PAGE_SHIFT
+        pte = self.ptes.pop(vpn, None)
+        if pte is None:
+            return
+        if pte.kind == "present":
+            page = k.pfn_to_page(pte.pfn)
+            if pte.dirty and not page.anon:
+                page.dirty = True
+            page_remove_rmap(page)
+            if page.anon:
+                self.anon_rss -= 1
+            else:
+                self.file_rss -= 1
+            put_page(page, "pte", k)
+        elif pte.kind == "swap":
+            k.swap.swap_free(pte.offset)
+        # a migration entry holds no reference: zap_pte_range just drops it
+
+    def exit(self) -> None:
+        """exit(): tear the mm down (exit_mmap); the pid is gone afterwards."""
+        self._check_alive()
+        k = self.kernel
+        for vma in list(self.vmas):
+            for a in vma.addresses():
+                self.zap_pte(vma, a)
+            if vma.file is not None:
+                mapping = vma.file.mapping
+                if vma.nonlinear:
+                    mapping.i_mmap_nonlinear.remove(vma)
+                else:
+                    mapping.i_mmap.remove(vma)
+            if vma.anon_vma is not None:
+                vma.anon_vma.head.remove(vma)
+        self.vmas.clear()
+        for key in [key for key in k.anon_shadow if key[0] == self.pid]:
+            del k.anon_shadow[key]
+        self.alive = False
+        k.processes.pop(self.pid, None)
+        k._event("exit_mmap", f"pid {self.pid} exits", {"pid": self.pid})
+
+    def __repr__(self) -> str:
+        return f"<Process pid={self.pid} vmas={len(self.vmas)}>"

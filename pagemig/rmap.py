@@ -1,0 +1,284 @@
+"""Reverse maps: from a page to the ptes that map it, and unmapping for migration.
+
+Models mm/rmap.c of 2.6.18: ``struct anon_vma``, ``page_add_anon_rmap``,
+``page_add_file_rmap``, ``page_remove_rmap``, ``vma_address``,
+``page_address_in_vma``, ``try_to_unmap`` with its anon and file walks,
+``try_to_unmap_one`` and the nonlinear ``try_to_unmap_cluster``; plus
+``page_mapping()`` from include/linux/mm.h.
+
+Simplifications: no TLB or cache flushes; the locks named in the kernel
+(anon_vma->lock, i_mmap_lock, pte locks) are not modelled because every step
+runs atomically; swap ptes are only installed for pages already in the swap
+cache (there is no reclaim).
+"""
+
+from __future__ import annotations
+
+from errno import EFAULT
+
+from .constants import CLUSTER_SIZE, PAGE_SHIFT, PAGE_SIZE, SWAP_AGAIN, SWAP_FAIL, SWAP_SUCCESS
+from .page import Page, put_page
+from .pte import PTE_NONE, make_migration_entry, pgoff_to_pte, swp_entry_pte
+
+
+class AnonVma:
+    """struct anon_vma: the list of VMAs that may map an anonymous page.
+
+    In 2.6.18 it has no reference count; ``head`` keeps the VMAs in the order
+    they were linked (``anon_vma_link``), as the kernel's list does.
+    """
+
+    _ids = 0
+
+    def __init__(self, uid: int):
+        self.id = uid
+        self.head: list = []
+
+    def __repr__(self) -> str:
+        return f"<AnonVma {self.id} vmas={len(self.head)}>"
+
+
+def page_mapping(k, page: Page):
+    """page_mapping(): NULL for anon pages, swapper_space for swap cache pages, else the file's."""
+    if page.swapcache:
+        return k.swap
+    if isinstance(page.mapping, AnonVma):
+        return None
+    return page.mapping
+
+
+def page_add_anon_rmap(page: Page, vma, address: int) -> None:
+    """page_add_anon_rmap(): the first mapping sets mapping/index; mapcount++."""
+    if page._mapcount == -1 and page.mapping is None:
+        page.mapping = vma.anon_vma
+        page.index = vma.linear_page_index(address)
+    page._mapcount += 1
+
+
+def page_add_file_rmap(page: Page) -> None:
+    """page_add_file_rmap(): mapcount++."""
+    page._mapcount += 1
+
+
+def page_remove_rmap(page: Page) -> None:
+    """page_remove_rmap(): mapcount--."""
+    if page._mapcount < 0:
+        raise AssertionError(f"page_remove_rmap: pfn {page.pfn} is not mapped")
+    page._mapcount -= 1
+
+
+def vma_address(page: Page, vma) -> int:
+    """vma_address(): where the page would sit in the vma, or -EFAULT."""
+    addr = vma.start + ((page.index - vma.pgoff) << PAGE_SHIFT)
+    if addr < vma.start or addr >= vma.end:
+        return -EFAULT
+    return addr
+
+
+def page_address_in_vma(page: Page, vma) -> int:
+    """page_address_in_vma(): -EFAULT unless the page belongs to the vma's anon_vma or file,
+    and never for a nonlinear vma (offset and address are unrelated there)."""
+    if isinstance(page.mapping, AnonVma):
+        if vma.anon_vma is not page.mapping:
+            return -EFAULT
+    elif page.mapping is not None and not vma.nonlinear:
+        if vma.file is None or vma.file.mapping is not page.mapping:
+            return -EFAULT
+    else:
+        return -EFAULT
+    return vma_address(page, vma)
+
+
+def try_to_unmap(k, page: Page, migration: bool):
+    """try_to_unmap(page, migration): replace every pte that maps the page.
+
+    In migration mode a linear pte becomes a migration entry (file pages only
+    since the 2.6.18 patch; ``variant="before-patch"`` leaves pte_none), an
+    anonymous page in the swap cache gets an ordinary swap pte, and nonlinear
+    ptes are cleared by cluster. Returns SWAP_SUCCESS, SWAP_AGAIN or SWAP_FAIL.
+    """
+    if not page.locked:
+        raise AssertionError("try_to_unmap needs the page lock")
+    yield (
+        "try_to_unmap",
+        f"walk the {'anon_vma' if page.anon else 'file mappings'} of pfn {page.pfn}",
+        {"pfn": page.pfn, "mapcount": page.mapcount},
+    )
+    if page.anon:
+        ret = yield from try_to_unmap_anon(k, page, migration)
+    else:
+        ret = yield from try_to_unmap_file(k, page, migration)
+    if not page.mapped:
+        ret = SWAP_SUCCESS
+    return ret
+
+
+def try_to_unmap_anon(k, page: Page, migration: bool):
+    """try_to_unmap_anon(): walk anon_vma->head."""
+    ret = SWAP_AGAIN
+    anon_vma = page.mapping
+    if not page.mapped:
+        return ret
+    for vma in list(anon_vma.head):
+        ret = yield from try_to_unmap_one(k, page, vma, migration)
+        if ret == SWAP_FAIL or not page.mapped:
+            break
+    return ret
+
+
+def try_to_unmap_file(k, page: Page, migration: bool):
+    """try_to_unmap_file(): the linear VMAs from the prio tree, then the nonlinear list."""
+    mapping = page.mapping
+    ret = SWAP_AGAIN
+    for vma in mapping.i_mmap.query(page.index):
+        ret = yield from try_to_unmap_one(k, page, vma, migration)
+        if ret == SWAP_FAIL or not page.mapped:
+            return ret
+    if not mapping.i_mmap_nonlinear:
+        return ret
+    nonlinear = [v for v in mapping.i_mmap_nonlinear if migration or not v.locked]
+    max_nl_cursor = max((v.nl_cursor for v in nonlinear), default=0)
+    max_nl_size = max((v.end - v.start for v in nonlinear), default=0)
+    if max_nl_size == 0:
+        yield (
+            "try_to_unmap_file",
+            "no usable nonlinear vma (max_nl_size == 0): SWAP_FAIL",
+            {"pfn": page.pfn},
+        )
+        return SWAP_FAIL
+    mapcount = [page.mapcount]
+    if not mapcount[0]:
+        return ret
+    yield (
+        "try_to_unmap_file",
+        f"pfn {page.pfn} may sit anywhere in {len(nonlinear)} nonlinear vma(s): "
+        "sweep them cluster by cluster",
+        {"pfn": page.pfn, "nonlinear_vmas": len(nonlinear)},
+    )
+    max_nl_size = (max_nl_size + CLUSTER_SIZE - 1) // CLUSTER_SIZE * CLUSTER_SIZE
+    if max_nl_cursor == 0:
+        max_nl_cursor = CLUSTER_SIZE
+    while True:
+        for vma in nonlinear:
+            cursor = vma.nl_cursor
+            while cursor < max_nl_cursor and cursor < vma.end - vma.start:
+                yield from try_to_unmap_cluster(k, cursor, mapcount, vma)
+                cursor += CLUSTER_SIZE
+                vma.nl_cursor = cursor
+                if mapcount[0] <= 0:
+                    return ret
+            vma.nl_cursor = max_nl_cursor
+        max_nl_cursor += CLUSTER_SIZE
+        if max_nl_cursor > max_nl_size:
+            break
+    # the sweep found too few ptes it could clear: start over next time
+    for vma in nonlinear:
+        vma.nl_cursor = 0
+    return ret
+
+
+def try_to_unmap_one(k, page: Page, vma, migration: bool):
+    """try_to_unmap_one(): one vma's pte for the page."""
+    address = vma_address(page, vma)
+    if address == -EFAULT:
+        return SWAP_AGAIN
+    mm = vma.mm
+    vpn = address >> PAGE_SHIFT
+    pte = mm.ptes.get(vpn, PTE_NONE)
+    if pte.kind != "present" or pte.pfn != page.pfn:
+        return SWAP_AGAIN
+    if not migration and (vma.locked or pte.young):
+        if pte.young:
+            mm.ptes[vpn] = pte.__class__("present", pfn=pte.pfn, write=pte.write, dirty=pte.dirty)
+        yield (
+            "try_to_unmap_one",
+            f"pid {mm.pid} {address:#x}: {'mlocked' if vma.locked else 'young'}: SWAP_FAIL",
+            {"pid": mm.pid, "addr": address, "pfn": page.pfn},
+        )
+        return SWAP_FAIL
+    if pte.dirty:
+        k.set_page_dirty(page)
+    if page.anon:
+        if page.swapcache:
+            k.swap.swap_duplicate(page.private)
+            mm.ptes[vpn] = swp_entry_pte(0, page.private)
+            mm.anon_rss -= 1
+            what = f"pid {mm.pid} {address:#x}: pte -> swap entry {page.private} (page is in the swap cache)"
+        else:
+            mm.ptes[vpn] = make_migration_entry(page, pte.write)
+            what = (
+                f"pid {mm.pid} {address:#x}: pte -> {'write' if pte.write else 'read'} "
+                f"migration entry to pfn {page.pfn}"
+            )
+    elif migration and k.variant != "before-patch":
+        mm.ptes[vpn] = make_migration_entry(page, pte.write)
+        what = (
+            f"pid {mm.pid} {address:#x}: file pte -> {'write' if pte.write else 'read'} "
+            f"migration entry to pfn {page.pfn}"
+        )
+    else:
+        mm.ptes[vpn] = PTE_NONE
+        mm.file_rss -= 1
+        if migration:
+            mm.unmapped_by_migration.add(vpn)
+        what = f"pid {mm.pid} {address:#x}: file pte cleared (pte_none): the next access refaults"
+    page_remove_rmap(page)
+    put_page(page, "pte", k)
+    yield (
+        "try_to_unmap_one",
+        what,
+        {"pid": mm.pid, "addr": address, "pfn": page.pfn, "pte": mm.ptes[vpn].kind},
+    )
+    return SWAP_AGAIN
+
+
+def try_to_unmap_cluster(k, cursor: int, mapcount: list, vma):
+    """try_to_unmap_cluster(): clear the present ptes of one 32-page cluster of a nonlinear vma.
+
+    Any page of the file may be in the window, not just the one being migrated:
+    neighbours are unmapped too. A young pte is made old and skipped (there is no
+    migration parameter here, so this happens during migration as well).
+    """
+    mm = vma.mm
+    address = (vma.start + cursor) & ~(CLUSTER_SIZE - 1)
+    end = address + CLUSTER_SIZE
+    address = max(address, vma.start)
+    end = min(end, vma.end)
+    cleared = []
+    skipped = []
+    for addr in range(address, end, PAGE_SIZE):
+        vpn = addr >> PAGE_SHIFT
+        pte = mm.ptes.get(vpn)
+        if pte is None or pte.kind != "present":
+            continue
+        page = k.pfn_to_page(pte.pfn)
+        if pte.young:
+            mm.ptes[vpn] = pte.__class__("present", pfn=pte.pfn, write=pte.write, dirty=pte.dirty)
+            skipped.append(addr)
+            continue
+        if page.index != vma.linear_page_index(addr):
+            mm.ptes[vpn] = pgoff_to_pte(page.index)
+        else:
+            mm.ptes[vpn] = PTE_NONE
+        mm.unmapped_by_migration.add(vpn)
+        if pte.dirty:
+            k.set_page_dirty(page)
+        page_remove_rmap(page)
+        put_page(page, "pte", k)
+        mm.file_rss -= 1
+        mapcount[0] -= 1
+        cleared.append((addr, page.pfn))
+    what = f"pid {mm.pid} nonlinear cluster {address:#x}-{end:#x}: cleared {len(cleared)} pte(s)"
+    if skipped:
+        what += f", skipped {len(skipped)} young pte(s) (made old)"
+    yield (
+        "try_to_unmap_cluster",
+        what,
+        {
+            "pid": mm.pid,
+            "addr": address,
+            "cleared": [a for a, _ in cleared],
+            "pfns": [p for _, p in cleared],
+            "young_skipped": skipped,
+        },
+    )
