@@ -178,9 +178,7 @@ class Kernel:
         taken = []
         n = self.nodes[node]
         while n.nr_free > leave_free:
-            p = n.alloc_page("pin")
-            p.refs["pin"] = p.refs.pop("pin")
-            taken.append(p)
+            taken.append(n.alloc_page("pin"))
         return taken
 
     def release_pages(self, pages: list[Page]) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from .constants import PAGE_SHIFT, PAGE_SIZE
 from .errors import OutOfMemory
-from .page import get_page, put_page
+from .page import get_page, move_ref, put_page
 from .pte import PTE_NONE, Pte, mk_pte
 from .rmap import page_add_anon_rmap, page_add_file_rmap, page_remove_rmap
 
@@ -103,7 +103,7 @@ def do_anonymous_page(k, proc, vma, address: int, write: bool):
     page = alloc_page_vma(k, proc)
     page.uptodate = True
     page.lru = True
-    page.refs["pte"] = page.refs.pop("alloc")  # the allocation reference becomes the pte's
+    move_ref(page, "alloc", "pte")  # the allocation reference becomes the pte's
     page_add_anon_rmap(page, vma, address)
     proc.anon_rss += 1
     proc.ptes[address >> PAGE_SHIFT] = mk_pte(page.pfn, vma.write, young=True, dirty=write)
@@ -136,7 +136,7 @@ def find_or_read_page(k, proc, file, pgoff: int):
                 page.private = 1
                 get_page(page, "private")
             mapping.page_tree[pgoff] = page
-            page.refs["cache"] = page.refs.pop("alloc")  # add_to_page_cache's reference
+            move_ref(page, "alloc", "cache")  # add_to_page_cache's reference
             get_page(page, "lookup")
             k.vmstat["pgmajfault"] += 1
             yield (
@@ -169,7 +169,7 @@ def do_no_page(k, proc, vma, address: int, write: bool, pgoff: int):
         new.data = bytearray(page.read_bytes())
         new.uptodate = True
         new.lru = True
-        new.refs["pte"] = new.refs.pop("alloc")
+        move_ref(new, "alloc", "pte")
         put_page(page, "lookup", k)
         page_add_anon_rmap(new, vma, address)
         proc.anon_rss += 1
@@ -183,10 +183,7 @@ def do_no_page(k, proc, vma, address: int, write: bool, pgoff: int):
             {"pid": proc.pid, "addr": address, "pfn": new.pfn, "node": new.node},
         )
         return None
-    page.refs["lookup"] -= 1
-    if not page.refs["lookup"]:
-        del page.refs["lookup"]
-    page.refs["pte"] = page.refs.get("pte", 0) + 1  # the lookup reference becomes the pte's
+    move_ref(page, "lookup", "pte")  # the lookup reference becomes the pte's
     page_add_file_rmap(page)
     proc.file_rss += 1
     proc.ptes[vpn] = mk_pte(page.pfn, vma.write and vma.shared, young=True, dirty=write)
@@ -228,7 +225,7 @@ def do_swap_page(k, proc, vma, address: int, write: bool, pte: Pte):
         page.mapping = vma.anon_vma
         page.index = vma.linear_page_index(address)
         swap.page_tree[slot] = page
-        page.refs["cache"] = page.refs.pop("alloc")
+        move_ref(page, "alloc", "cache")
         k.vmstat["pgmajfault"] += 1
     if page.locked:
         get_page(page, "lookup")
@@ -308,7 +305,7 @@ def do_wp_page(k, proc, vma, address: int, pte: Pte):
     new.data = bytearray(old.read_bytes())
     new.uptodate = True
     new.lru = True
-    new.refs["pte"] = new.refs.pop("alloc")
+    move_ref(new, "alloc", "pte")
     page_remove_rmap(old)
     if old.anon:
         proc.anon_rss -= 1

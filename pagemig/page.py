@@ -176,6 +176,19 @@ def get_page(page: Page, why: str) -> None:
     page.refs[why] = page.refs.get(why, 0) + 1
 
 
+def move_ref(page: Page, src: str, dst: str) -> None:
+    """Hand a reference over from one holder to another (the count does not change):
+    the allocation's reference becomes the pte's, a lookup's becomes the page cache's."""
+    held = page.refs.get(src, 0)
+    if held <= 0:
+        raise AssertionError(f"move_ref({src} -> {dst}) on pfn {page.pfn} without such a reference")
+    if held == 1:
+        del page.refs[src]
+    else:
+        page.refs[src] = held - 1
+    page.refs[dst] = page.refs.get(dst, 0) + 1
+
+
 def put_page(page: Page, why: str, kernel) -> None:
     """put_page(): drop a reference; the last one frees the frame."""
     held = page.refs.get(why, 0)
