@@ -41,7 +41,7 @@ def access_process_vm(k, proc, addr: int, n: int, write: bool, data: bytes | Non
             if rc == "oops":
                 return "oops"
         page = k.pfn_to_page(pte.pfn)
-        page.referenced = True
+        mark_page_accessed(page)
         if write:
             piece = data[pos - addr : pos - addr + chunk]
             page.write_bytes(off, piece)
@@ -65,6 +65,15 @@ def access_process_vm(k, proc, addr: int, n: int, write: bool, data: bytes | Non
         yield ("access", what, {"pid": proc.pid, "addr": pos, "pfn": page.pfn, "node": page.node})
         pos += chunk
     return None if write else bytes(out)
+
+
+def mark_page_accessed(page) -> None:
+    """mark_page_accessed(): referenced once -> PG_referenced; twice -> PG_active."""
+    if page.referenced and not page.active and page.lru:
+        page.active = True
+        page.referenced = False
+    else:
+        page.referenced = True
 
 
 def alloc_page_vma(k, proc):
