@@ -20,7 +20,14 @@ from .constants import (
     SWP_MIGRATION_WRITE,
     VARIANTS,
 )
-from .errors import DeadlockError, InvariantError, OutOfMemory, PagemigError, SegmentationFault
+from .errors import (
+    DeadlockError,
+    InvalidArgument,
+    InvariantError,
+    OutOfMemory,
+    PagemigError,
+    SegmentationFault,
+)
 from .fs import File
 from .kernel import VMSTAT_NAMES, Kernel, KernelOops
 from .move_pages import MovePagesStatus, status_name
@@ -52,6 +59,7 @@ __all__ = [
     "MovePagesStatus",
     "status_name",
     "InvariantError",
+    "InvalidArgument",
     "DeadlockError",
     "OutOfMemory",
     "PagemigError",

@@ -24,7 +24,14 @@ class DeadlockError(PagemigError, RuntimeError):
 
 
 class SegmentationFault(PagemigError, OSError):
-    """An access to an address no VMA covers, or a write to a read-only mapping (SIGSEGV)."""
+    """An access to an address no VMA covers, or a write to a read-only mapping (SIGSEGV).
+    ``errno`` is EFAULT, what the kernel's access_process_vm() reports."""
+
+
+class InvalidArgument(PagemigError, OSError, ValueError):
+    """Bad input the kernel itself would refuse with an errno (EINVAL for a zero size,
+    ENODEV for a node that does not exist): an OSError carrying that errno, and a
+    ValueError too for callers that catch bad values that way."""
 
 
 class OutOfMemory(PagemigError, MemoryError):

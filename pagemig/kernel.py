@@ -8,10 +8,10 @@ the task list, /proc/vmstat) plus the public API that notebooks and scripts call
 from __future__ import annotations
 
 import random
-from errno import EINVAL
+from errno import EINVAL, ENODEV
 
 from .constants import MPOL_MF_MOVE, PAGE_SIZE, VARIANTS, WRITEPAGE_OUTCOMES
-from .errors import DeadlockError, InvariantError, PagemigError
+from .errors import DeadlockError, InvalidArgument, InvariantError, PagemigError
 from .fs import File, SwapSpace, end_io
 from .page import Node, Page, get_page, put_page
 from .process import Process
@@ -124,7 +124,7 @@ class Kernel:
         if name in self.files:
             raise ValueError(f"a file named {name!r} exists already")
         if not isinstance(pages, int) or pages <= 0:
-            raise ValueError(f"pages must be a positive int, got {pages!r}")
+            raise InvalidArgument(EINVAL, f"pages must be a positive int, got {pages!r}")
         if writepage not in WRITEPAGE_OUTCOMES:
             raise ValueError(f"writepage must be one of {WRITEPAGE_OUTCOMES}, got {writepage!r}")
         f = File(self, name, pages, migratepage, writepage, buffers, releasepage)
@@ -153,7 +153,9 @@ class Kernel:
 
     def _check_node(self, node) -> None:
         if not isinstance(node, int) or isinstance(node, bool) or not 0 <= node < len(self.nodes):
-            raise ValueError(f"node must be an int from 0 to {len(self.nodes) - 1}, got {node!r}")
+            raise InvalidArgument(
+                ENODEV, f"node must be an int from 0 to {len(self.nodes) - 1}, got {node!r}"
+            )
 
     def _check_page(self, page) -> Page:
         if not isinstance(page, Page):
@@ -537,7 +539,8 @@ class Kernel:
             return None
         if policy == "random":
             ready = [t for t in tasks if t.runnable]
-            return self.rng.choice(ready) if ready else None
+            # only rng.random(): its sequence is stable across Python versions
+            return ready[int(self.rng.random() * len(ready))] if ready else None
         n = len(tasks)
         for i in range(n):
             t = tasks[(self._rr + i) % n]

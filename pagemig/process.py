@@ -14,10 +14,10 @@ shared anonymous memory (shmem) is not modelled.
 
 from __future__ import annotations
 
-from errno import EINVAL
+from errno import EFAULT, EINVAL
 
 from .constants import PAGE_SHIFT, PAGE_SIZE
-from .errors import SegmentationFault
+from .errors import InvalidArgument, SegmentationFault
 from .page import put_page
 from .pte import PTE_NONE, Pte, make_migration_entry_read, pgoff_to_pte
 from .rmap import AnonVma, page_remove_rmap
@@ -116,7 +116,7 @@ class Process:
     def _vma_or_fault(self, addr: int) -> Vma:
         vma = self.find_vma(addr)
         if vma is None:
-            raise SegmentationFault(f"pid {self.pid}: no mapping at {addr:#x}")
+            raise SegmentationFault(EFAULT, f"pid {self.pid}: no mapping at {addr:#x}")
         return vma
 
     def pte(self, addr: int) -> Pte:
@@ -142,10 +142,10 @@ class Process:
         """mmap(): a new VMA of ``pages`` pages; ``offset`` in bytes, page aligned."""
         self._check_alive()
         if not isinstance(pages, int) or pages <= 0:
-            raise ValueError(f"mmap: pages must be a positive int, got {pages!r}")
-        if offset % PAGE_SIZE or offset < 0:
-            raise ValueError(
-                f"mmap: offset must be a non-negative multiple of PAGE_SIZE, got {offset}"
+            raise InvalidArgument(EINVAL, f"mmap: pages must be a positive int, got {pages!r}")
+        if not isinstance(offset, int) or offset % PAGE_SIZE or offset < 0:
+            raise InvalidArgument(
+                EINVAL, f"mmap: offset must be a non-negative multiple of PAGE_SIZE, got {offset}"
             )
         if file is None:
             if shared:
@@ -216,14 +216,16 @@ class Process:
 
     def _check_range(self, addr: int, n: int, write: bool) -> None:
         self._check_alive()
-        if not isinstance(addr, int) or n <= 0:
-            raise ValueError("an access needs an int address and at least one byte")
+        if not isinstance(addr, int) or not isinstance(n, int):
+            raise TypeError("an access needs an int address and an int length")
+        if n <= 0:
+            raise InvalidArgument(EINVAL, f"an access needs at least one byte, got {n}")
         end = addr + n
         pos = addr
         while pos < end:
             vma = self._vma_or_fault(pos)
             if write and not vma.write:
-                raise SegmentationFault(f"pid {self.pid}: {pos:#x} is mapped read-only")
+                raise SegmentationFault(EFAULT, f"pid {self.pid}: {pos:#x} is mapped read-only")
             pos = vma.end
 
     # -- fork, mprotect, mlock, remap_file_pages, exit ------------------------
