@@ -32,7 +32,7 @@ def test_e12_dirty_file_page_writeout(sharers):
     page = procs[0].page_at(addrs[0])
     assert page.dirty and f.backing.get(1) is None
     t = k.start_migrate_pages([page], 1)
-    ev = step_until(k, t, lambda e: e.func == "writepage")
+    step_until(k, t, lambda e: e.func == "writepage")
     # while writepage runs the ptes are real ptes to the old page, not migration entries
     for p, a in zip(procs, addrs):
         pte = p.pte(a)
