@@ -190,14 +190,23 @@ def _trial(parameter: str, value, variant: str, mapping: str, pages: int, seed: 
             for pos in range(pages):
                 p.remap_file_pages(v.start + pos * PAGE_SIZE, 1, (pos + 1) % pages)
     addrs = [v.start + pos * PAGE_SIZE for pos in range(pages)]
-    for pos, addr in enumerate(addrs):
-        if home is not None:
+    if home is not None:
+        for pos, addr in enumerate(addrs):
             p.node = home[pos]  # the process runs on that node's CPUs when it touches the page
-        if pos in dirty:
-            p.write(addr, b"dirty")
-        else:
             p.read(addr, 1)
-    p.node = 0
+        p.node = 0
+    else:
+        # one read over each run of clean pages (one task instead of one per page)
+        run_start = None
+        for pos in range(pages + 1):
+            clean = pos < pages and pos not in dirty
+            if clean and run_start is None:
+                run_start = pos
+            elif not clean and run_start is not None:
+                p.read(addrs[run_start], (pos - run_start) * PAGE_SIZE)
+                run_start = None
+            if pos in dirty:
+                p.write(addrs[pos], b"dirty")
     originals = [p.page_at(a) for a in addrs]
 
     hot: list[int] = []

@@ -138,10 +138,8 @@ class Page:
 
     @property
     def anon(self) -> bool:
-        """PageAnon(): mapping is an anon_vma."""
-        from .rmap import AnonVma
-
-        return isinstance(self.mapping, AnonVma)
+        """PageAnon(): mapping is an anon_vma (tagged, as PAGE_MAPPING_ANON tags it)."""
+        return getattr(self.mapping, "is_anon_vma", False)
 
     @property
     def free(self) -> bool:

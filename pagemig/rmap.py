@@ -29,6 +29,7 @@ class AnonVma:
     """
 
     _ids = 0
+    is_anon_vma = True  # the PAGE_MAPPING_ANON tag that PageAnon() tests
 
     def __init__(self, uid: int):
         self.id = uid
