@@ -170,12 +170,14 @@ def test_callable_hints_and_question():
         lambda p: f"node count for seed {p.seed}?",
         solve=lambda p: Kernel(nodes=2 + p.seed % 3).nr_nodes,
         hint="count them",
-        hints=lambda answer, expected: "too many" if answer > expected else None,
+        hints=lambda answer, expected, p: (
+            f"too many for seed {p.seed}" if answer > expected else None
+        ),
         seed=4,
     )
     assert ex.text == "node count for seed 4?"
     assert ex.answer == 3
-    assert "Hint: too many" in repr(ex.check(5))
+    assert "Hint: too many for seed 4" in repr(ex.check(5))
     assert "Hint: count them" in repr(ex.check(1))
 
 

@@ -75,7 +75,7 @@ def _norm(value):
     if isinstance(value, str):
         text = " ".join(value.strip().split()).lower()
         try:
-            return int(text)
+            return int(text, 0)  # "12", "-13", "0x10002000"
         except ValueError:
             return text
     if isinstance(value, bool):
@@ -124,7 +124,8 @@ class Exercise:
     problem's numbers; None for an exercise whose only parameter is the seed.
     ``hint``: shown for any wrong answer. ``hints``: a dict from particular wrong
     answers (normalised like answers) to a hint aimed at that mistake, or a
-    callable ``(answer, expected) -> str | None``.
+    callable ``(answer, expected, p) -> str | None`` (``answer`` normalised, ``p``:
+    the parameters).
     ``explain``: shown by :meth:`reveal` and after a correct answer; text
     formatted with the parameters and ``answer``, or a callable
     ``(p, answer) -> str``.
@@ -159,7 +160,7 @@ class Exercise:
         if params is not None and not callable(params):
             raise TypeError("params must be a callable taking a random.Random")
         if hints is not None and not (isinstance(hints, Mapping) or callable(hints)):
-            raise TypeError("hints must be a dict or a callable (answer, expected) -> str")
+            raise TypeError("hints must be a dict or a callable (answer, expected, p) -> str")
         if tol is not None and tol < 0:
             raise ValueError("tol must be non-negative")
         self.question = question
@@ -244,7 +245,7 @@ class Exercise:
         if self.hints is None:
             return None
         if callable(self.hints):
-            return self.hints(answer, self.answer)
+            return self.hints(_norm(answer), self.answer, self.params)
         key = self._key(answer)
         for wrong, text in self.hints.items():
             if _same(key, self._key(wrong), self.tol):
