@@ -1,0 +1,27 @@
+"""The pagemig widget kit: matplotlib plots and ipywidgets controls over the engine.
+
+Plots take an ``Axes`` (made if absent) and return it; widgets are ipywidgets
+compositions whose settings are traits and which display in one line::
+
+    from widgets import MigrationLab
+    MigrationLab(mapping="file nonlinear", dirty=True, sharers=2)
+
+Figures reach the page as PNG bytes in an ``ipywidgets.Image`` (rendered with Agg),
+so stored notebooks re-execute under nbval without marking cells.
+"""
+
+from .lab import MigrationLab
+from .palette import NODE_COLOURS, PALETTE, STATE_COLOURS
+from .plots import plot_nodes, plot_pte_map, plot_rmap, plot_success_rates, plot_timeline
+
+__all__ = [
+    "plot_pte_map",
+    "plot_nodes",
+    "plot_rmap",
+    "plot_timeline",
+    "plot_success_rates",
+    "MigrationLab",
+    "PALETTE",
+    "NODE_COLOURS",
+    "STATE_COLOURS",
+]

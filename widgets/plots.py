@@ -1,0 +1,639 @@
+"""Plots of the engine's state: pte map, node view, reverse map, trace timeline, success rates.
+
+Each function takes a matplotlib ``Axes`` (one is made on a fresh Agg ``Figure`` if
+absent), draws from engine state, a trace or a DataFrame, and returns the ``Axes``.
+Nothing here touches pyplot: no global figure state, no ``plt.show()``. To show a
+plot made without an ``ax`` in a notebook, end the cell with ``ax.figure``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import to_rgb
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch, Rectangle
+
+from pagemig.constants import PAGE_SHIFT
+from pagemig.rmap import AnonVma
+
+from .palette import (
+    KIND_COLOURS,
+    KIND_MARKERS,
+    STATE_COLOURS,
+    STATE_LABELS,
+    node_colour,
+    series_colour,
+    text_colour,
+)
+
+# a pte map labels every cell with the entry (P12w, M12r, F5, -) up to this many columns
+LABEL_COLUMNS = 32
+
+
+def new_axes(figsize=(6.4, 3.2), dpi=100):
+    """An ``Axes`` on a new Figure with an Agg canvas (no pyplot)."""
+    fig = Figure(figsize=figsize, dpi=dpi)
+    FigureCanvasAgg(fig)
+    return fig.add_subplot()
+
+
+def _ax(ax, figsize):
+    return new_axes(figsize) if ax is None else ax
+
+
+def _processes(kernel, processes):
+    if processes is None:
+        return [kernel.processes[pid] for pid in sorted(kernel.processes)]
+    return list(processes)
+
+
+# -- pte map -----------------------------------------------------------------------------
+def pte_cell(kernel, pte):
+    """(state, colour, label) of one pte: state is the pte kind, or "present" with the
+    colour of its page's node."""
+    kind = pte.kind if pte is not None else "none"
+    if kind == "present":
+        node = kernel.pfn_to_page(pte.pfn).node
+        return "present", node_colour(node), pte.short()
+    if kind == "none":
+        return "none", STATE_COLOURS["none"], ""
+    return kind, STATE_COLOURS.get(kind, STATE_COLOURS["none"]), pte.short()
+
+
+def pte_grid(kernel, processes=None, addrs=None):
+    """The data of a pte map: (processes, vpns, cells) with cells[row][col] = pte_cell(...)."""
+    procs = _processes(kernel, processes)
+    if addrs is None:
+        vpns = sorted({(a >> PAGE_SHIFT) for p in procs for v in p.vmas for a in v.addresses()})
+    else:
+        vpns = list(dict.fromkeys(int(a) >> PAGE_SHIFT for a in addrs))
+    cells = [[pte_cell(kernel, p.ptes.get(vpn)) for vpn in vpns] for p in procs]
+    return procs, vpns, cells
+
+
+def reset_axes(ax) -> None:
+    """Clear ``ax`` and forget the kit plot it held (the next plot draws it whole)."""
+    ax.clear()
+    ax._pagemig_layout = None
+    ax._pagemig_dynamic = []
+
+
+def _same_layout(ax, kind, key) -> bool:
+    """Whether ``ax`` already holds a ``kind`` plot laid out for ``key`` (then it is
+    updated in place: no clear, no new ticks, legends or titles)."""
+    state = getattr(ax, "_pagemig_layout", None)
+    return state == (kind, key)
+
+
+def _set_layout(ax, kind, key, dynamic) -> None:
+    """Remember the layout of ``ax`` and the artists that change between redraws (a
+    widget redraws just those over a cached background when the layout is the same)."""
+    ax._pagemig_layout = (kind, key)
+    ax._pagemig_dynamic = list(dynamic)
+
+
+def _fresh(ax, kind) -> None:
+    """Clear an ``ax`` a kit plot drew on before; mark it as redrawn whole each time."""
+    if getattr(ax, "_pagemig_layout", None) is not None:
+        ax.clear()
+    _set_layout(ax, kind, object(), [])
+
+
+def plot_pte_map(kernel, processes=None, ax=None, addrs=None, highlight=None):
+    """Processes x virtual pages, one colour per pte state.
+
+    none (light grey), present (the colour of the node its page is on), migration
+    entry (black), nonlinear file pte (grey), swap entry (dark grey). Up to
+    ``LABEL_COLUMNS`` columns each cell is labelled with the entry (``P12w``: present,
+    pfn 12, writable; ``M12r``: read migration entry to pfn 12; ``F5``: file pte for
+    file page 5). ``addrs`` limits the columns to those addresses (default: every
+    page of every VMA); ``highlight`` outlines the cells of the given addresses.
+    Called again on the same ``ax`` with the same processes and pages, it updates the
+    picture in place.
+    """
+    ax = _ax(ax, (6.4, 2.4))
+    procs, vpns, cells = pte_grid(kernel, processes, addrs)
+    nrows, ncols = len(procs), len(vpns)
+    rgb = np.array([[to_rgb(c[1]) for c in row] for row in cells], dtype=float)
+    swap = any(c[0] == "swap" for row in cells for c in row)
+    col = {vpn: i for i, vpn in enumerate(vpns)}
+    hl = tuple(
+        sorted({col[int(a) >> PAGE_SHIFT] for a in highlight or () if int(a) >> PAGE_SHIFT in col})
+    )
+    labels = ncols <= LABEL_COLUMNS
+    key = (tuple(p.pid for p in procs), tuple(vpns), kernel.nr_nodes, swap, hl)
+    if _same_layout(ax, "pte", key) and nrows and ncols:
+        image, *texts = ax._pagemig_dynamic[: 1 + (nrows * ncols if labels else 0)]
+        image.set_data(rgb)
+        if labels:
+            for t, (_s, colour, label) in zip(texts, (c for row in cells for c in row)):
+                t.set_text(label)
+                t.set_color(text_colour(colour))
+        return ax
+    ax.clear()
+    ax.set_title(
+        f"Page tables: {nrows} process(es) x {ncols} virtual page(s), colour = pte state",
+        fontsize="medium",
+    )
+    if nrows == 0 or ncols == 0:
+        ax.text(
+            0.5, 0.5, "no process maps anything", ha="center", va="center", transform=ax.transAxes
+        )
+        ax.set_axis_off()
+        _set_layout(ax, "pte", key, [])
+        return ax
+    image = ax.imshow(
+        rgb, aspect="auto", interpolation="nearest", extent=(-0.5, ncols - 0.5, nrows - 0.5, -0.5)
+    )
+    dynamic = [image]
+    texts = []
+    if labels:
+        size = "small" if ncols <= 12 else "x-small"
+        for r, row in enumerate(cells):
+            for c, (_state, colour, label) in enumerate(row):
+                texts.append(
+                    ax.text(
+                        c,
+                        r,
+                        label,
+                        ha="center",
+                        va="center",
+                        fontsize=size,
+                        color=text_colour(colour),
+                    )
+                )
+    dynamic += texts
+    # cell borders (white lines over the image)
+    if ncols <= 64:
+        dynamic.append(
+            ax.vlines(
+                np.arange(0.5, ncols - 1, 1), -0.5, nrows - 0.5, colors="white", linewidth=1.0
+            )
+        )
+    if nrows > 1:
+        dynamic.append(
+            ax.hlines(
+                np.arange(0.5, nrows - 1, 1), -0.5, ncols - 0.5, colors="white", linewidth=1.0
+            )
+        )
+    for i in hl:
+        dynamic.append(
+            ax.add_patch(
+                Rectangle(
+                    (i - 0.5, -0.5),
+                    1,
+                    nrows,
+                    fill=False,
+                    edgecolor=STATE_COLOURS["migration"],
+                    linewidth=2.0,
+                    linestyle="--",
+                    label="_page under study",
+                )
+            )
+        )
+    ax.set_xlim(-0.5, ncols - 0.5)
+    ax.set_ylim(nrows - 0.5, -0.5)
+    ax.set_yticks(range(nrows), [f"pid {p.pid}" for p in procs])
+    step = max(1, int(np.ceil(ncols / 8)))
+    ticks = list(range(0, ncols, step))
+    ax.set_xticks(ticks, [f"{vpns[i] << PAGE_SHIFT:#x}" for i in ticks], fontsize="small")
+    ax.set_xlabel("virtual address")
+    nodes = range(kernel.nr_nodes)
+    handles = [Patch(facecolor=STATE_COLOURS["none"], edgecolor="grey", label=STATE_LABELS["none"])]
+    handles += [Patch(facecolor=node_colour(n), label=f"present, node {n}") for n in nodes]
+    handles += [
+        Patch(facecolor=STATE_COLOURS[s], label=STATE_LABELS[s]) for s in ("migration", "file")
+    ]
+    if swap:
+        handles.append(Patch(facecolor=STATE_COLOURS["swap"], label=STATE_LABELS["swap"]))
+    ax.legend(
+        handles=handles,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        fontsize="x-small",
+        frameon=False,
+        title="pte",
+        title_fontsize="small",
+    )
+    _set_layout(ax, "pte", key, dynamic)
+    return ax
+
+
+# -- nodes -------------------------------------------------------------------------------
+PALETTE_GREY = "#DDDDDD"
+
+
+def plot_nodes(kernel, ax=None, moved=None):
+    """Frames per node: used (in the node's colour), pages that moved there (hatched), free.
+
+    ``moved``: the pages (``Page`` objects or pfns) that migration moved, in their new
+    frames; each is counted on the node it now sits on. Called again on the same ``ax``
+    for a machine of the same shape, it updates the bars in place.
+    """
+    ax = _ax(ax, (4.0, 2.4))
+    moved_per_node = [0] * kernel.nr_nodes
+    for m in moved or ():
+        pfn = m if isinstance(m, int) else m.pfn
+        moved_per_node[pfn // kernel.frames_per_node] += 1
+    nodes = list(kernel.nodes)
+    used = np.array([n.nr_used for n in nodes])
+    mv = np.minimum(np.array(moved_per_node), used)
+    free = np.array([n.nr_free for n in nodes])
+    notes = [
+        f"{n.nr_used}/{n.frames} used" + (f", {m} moved in" if m else "") for n, m in zip(nodes, mv)
+    ]
+    key = tuple(n.frames for n in nodes)
+    if _same_layout(ax, "nodes", key):
+        bars = ax._pagemig_dynamic
+        k = len(nodes)
+        for i in range(k):
+            bars[i].set_width(used[i] - mv[i])
+            bars[k + i].set_x(used[i] - mv[i])
+            bars[k + i].set_width(mv[i])
+            bars[2 * k + i].set_x(used[i])
+            bars[2 * k + i].set_width(free[i])
+            bars[3 * k + i].set_text(notes[i])
+        return ax
+    ax.clear()
+    ys = np.arange(len(nodes))
+    colours = [node_colour(n.nid) for n in nodes]
+    b_used = ax.barh(ys, used - mv, color=colours, edgecolor="black", linewidth=0.5, label="used")
+    b_moved = ax.barh(
+        ys,
+        mv,
+        left=used - mv,
+        color=colours,
+        edgecolor="black",
+        hatch="////",
+        linewidth=0.5,
+        label="moved here",
+    )
+    b_free = ax.barh(
+        ys, free, left=used, color="white", edgecolor="grey", linewidth=0.5, label="free"
+    )
+    total = max((n.frames for n in nodes), default=1)
+    texts = [
+        ax.text(total * 1.02, y, note, va="center", fontsize="x-small")
+        for y, note in zip(ys, notes)
+    ]
+    ax.set_yticks(ys, [f"node {n.nid}" for n in nodes])
+    ax.set_ylim(len(nodes) - 0.5, -0.5)
+    ax.set_xlim(0, total * 1.45)
+    ax.set_xlabel("frames")
+    ax.set_title("Frames per node: used, free, moved in", fontsize="medium")
+    handles = [
+        Patch(facecolor=PALETTE_GREY, edgecolor="black", label="used (node colour)"),
+        Patch(facecolor=PALETTE_GREY, edgecolor="black", hatch="////", label="moved here"),
+        Patch(facecolor="white", edgecolor="grey", label="free"),
+    ]
+    ax.legend(
+        handles=handles,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        fontsize="x-small",
+        frameon=False,
+    )
+    _set_layout(ax, "nodes", key, [*b_used, *b_moved, *b_free, *texts])
+    return ax
+
+
+# -- reverse map -------------------------------------------------------------------------
+def _vma_pte_for(kernel, vma, page):
+    """(addr, pte) of the entry in ``vma`` that refers to ``page`` (present or migration
+    entry to its pfn, or for a linear vma the pte where it belongs), or (None, None)."""
+    mm = vma.mm
+    if not vma.nonlinear and page.mapping is not None:
+        idx = page.index
+        if vma.pgoff <= idx < vma.pgoff + vma.pages:
+            addr = vma.start + ((idx - vma.pgoff) << PAGE_SHIFT)
+            return addr, mm.ptes.get(addr >> PAGE_SHIFT)
+        return None, None
+    for addr in vma.addresses():
+        pte = mm.ptes.get(addr >> PAGE_SHIFT)
+        if pte is None:
+            continue
+        if pte.kind in ("present", "migration") and pte.pfn == page.pfn:
+            return addr, pte
+        if pte.kind == "file" and pte.pgoff == page.index:
+            return addr, pte
+    return None, None
+
+
+def _box(ax, x, y, text, fill, edge="black", size="x-small"):
+    return ax.text(
+        x,
+        y,
+        text,
+        ha="center",
+        va="center",
+        fontsize=size,
+        color=text_colour(fill),
+        transform=ax.transAxes,
+        bbox={"boxstyle": "round,pad=0.3", "facecolor": fill, "edgecolor": edge},
+    )
+
+
+def _arrow(ax, src, dst):
+    """An arrow from the right edge of text box ``src`` to the left edge of ``dst``."""
+    ax.annotate(
+        "",
+        xy=(0, 0.5),
+        xycoords=dst,
+        xytext=(1, 0.5),
+        textcoords=src,
+        arrowprops={
+            "arrowstyle": "->",
+            "color": "#444444",
+            "linewidth": 0.8,
+            "shrinkA": 5,
+            "shrinkB": 5,
+        },
+    )
+
+
+MAX_RMAP_VMAS = 8
+
+
+def plot_rmap(kernel, page, ax=None):
+    """One page and everything that maps it: its anon_vma and the VMAs on its list, or its
+    file's address_space with the linear VMAs in the prio tree (``i_mmap``) and the
+    nonlinear ones (``i_mmap_nonlinear``). Each VMA box shows the pte that refers to the
+    page there, in the pte map's colours."""
+    ax = _ax(ax, (5.0, 3.0))
+    if _same_layout(ax, "rmap", ()):
+        for t in list(ax.texts):
+            t.remove()
+    else:
+        ax.clear()
+        ax.set_axis_off()
+    _draw_rmap(kernel, page, ax)
+    _set_layout(ax, "rmap", (), [ax.title, *ax.texts])
+    return ax
+
+
+def _draw_rmap(kernel, page, ax):
+    if isinstance(page, int):
+        page = kernel.pfn_to_page(page)
+    if page is None or page.count == 0 or page.mapping is None:
+        what = "no page" if page is None else f"pfn {page.pfn} is not a mapped page"
+        ax.set_title("Reverse map", fontsize="medium")
+        ax.text(0.5, 0.5, what, ha="center", va="center", transform=ax.transAxes)
+        return
+    anon = isinstance(page.mapping, AnonVma)
+    flags = ",".join(page.flag_names()) or "-"
+    page_text = (
+        f"pfn {page.pfn} (node {page.node})\nindex {page.index}\n"
+        f"mapcount {page.mapcount}, count {page.count}\n{flags}"
+    )
+    page_box = _box(ax, 0.13, 0.5, page_text, node_colour(page.node))
+    groups = []  # (label, y, vmas)
+    if anon:
+        av = page.mapping
+        ax.set_title(
+            f"Reverse map of pfn {page.pfn}: anonymous page, anon_vma {av.id}", fontsize="medium"
+        )
+        groups.append((f"anon_vma {av.id}\n{len(av.head)} vma(s) on its list", 0.5, list(av.head)))
+    else:
+        mapping = page.mapping
+        name = getattr(mapping.host, "name", "?")
+        ax.set_title(
+            f"Reverse map of pfn {page.pfn}: page {page.index} of {name}", fontsize="medium"
+        )
+        linear = mapping.i_mmap.query(page.index)
+        nonlinear = list(mapping.i_mmap_nonlinear)
+        groups.append(
+            (
+                f"i_mmap (prio tree)\n{len(linear)} linear vma(s) cover page {page.index}",
+                0.72,
+                linear,
+            )
+        )
+        groups.append((f"i_mmap_nonlinear\n{len(nonlinear)} nonlinear vma(s)", 0.28, nonlinear))
+    rows = []
+    for label, y, vmas in groups:
+        box = _box(ax, 0.46, y, label, "#FFFFFF")
+        _arrow(ax, page_box, box)
+        for vma in vmas[:MAX_RMAP_VMAS]:
+            rows.append((box, vma))
+        if len(vmas) > MAX_RMAP_VMAS:
+            rows.append((box, len(vmas) - MAX_RMAP_VMAS))
+    n = len(rows)
+    for i, (src, vma) in enumerate(rows):
+        y = 0.92 - (0.84 * (i + 0.5) / n) if n else 0.5
+        if isinstance(vma, int):
+            ax.text(
+                0.82,
+                y,
+                f"... {vma} more",
+                ha="center",
+                va="center",
+                fontsize="x-small",
+                transform=ax.transAxes,
+            )
+            continue
+        addr, pte = _vma_pte_for(kernel, vma, page)
+        state, colour, label = pte_cell(kernel, pte)
+        where = f"{addr:#x}: {label or 'none'}" if addr is not None else "does not map it"
+        kind = "nonlinear" if vma.nonlinear else ("anon" if vma.file is None else "linear")
+        box = _box(ax, 0.82, y, f"pid {vma.mm.pid} {kind} vma\n{where}", colour)
+        _arrow(ax, src, box)
+    if not rows:
+        ax.text(
+            0.82,
+            0.5,
+            "no vma maps it",
+            ha="center",
+            va="center",
+            fontsize="x-small",
+            transform=ax.transAxes,
+        )
+
+
+# -- timeline ----------------------------------------------------------------------------
+def _event_rows(trace_or_frame):
+    """(seq, task, func, what, kind) tuples from a Trace, a list of Events or a DataFrame."""
+    if hasattr(trace_or_frame, "itertuples") and hasattr(trace_or_frame, "columns"):
+        df = trace_or_frame
+        return [
+            (int(r.seq), str(r.task), str(r.func), str(r.what), str(r.kind))
+            for r in df[["seq", "task", "func", "what", "kind"]].itertuples(index=False)
+        ]
+    return [(e.seq, e.task, e.func, e.what, e.kind) for e in trace_or_frame]
+
+
+def plot_timeline(trace_or_frame, ax=None):
+    """Which path did what, when it waited: one lane per task, one marker per event
+    (coloured and shaped by kind), a bar over each sleep labelled with where it slept."""
+    ax = _ax(ax, (6.4, 2.4))
+    _fresh(ax, "timeline")
+    rows = _event_rows(trace_or_frame)
+    tasks = list(dict.fromkeys(r[1] for r in rows))
+    lane = {t: i for i, t in enumerate(tasks)}
+    ax.set_title(
+        f"Timeline: {len(rows)} event(s) of {len(tasks)} path(s); bars = sleeping",
+        fontsize="medium",
+    )
+    if not rows:
+        ax.text(0.5, 0.5, "no events yet", ha="center", va="center", transform=ax.transAxes)
+        ax.set_yticks([])
+        return ax
+    last = rows[-1][0]
+    # sleeps: from a wait to the same task's next wake (or to now)
+    open_wait = {}
+    for seq, task, func, _what, kind in rows:
+        if kind == "wait":
+            open_wait[task] = (seq, func)
+        elif kind == "wake" and task in open_wait:
+            start, f = open_wait.pop(task)
+            _sleep_bar(ax, lane[task], start, seq, f)
+    for task, (start, f) in open_wait.items():
+        _sleep_bar(ax, lane[task], start, last + 0.5, f + " (still asleep)")
+    for kind in KIND_COLOURS:
+        pts = [(r[0], lane[r[1]]) for r in rows if r[4] == kind]
+        if pts:
+            xs, ys = zip(*pts)
+            ax.scatter(
+                xs,
+                ys,
+                c=KIND_COLOURS[kind],
+                marker=KIND_MARKERS[kind],
+                s=22,
+                edgecolors="black",
+                linewidths=0.3,
+                label=kind,
+                zorder=3,
+            )
+    for seq, task, func, _what, kind in rows:
+        if kind in ("bug", "error"):
+            ax.annotate(
+                func,
+                (seq, lane[task]),
+                xytext=(0, 6),
+                textcoords="offset points",
+                fontsize="x-small",
+                ha="center",
+                color="black",
+            )
+    ax.set_yticks(range(len(tasks)), tasks, fontsize="small")
+    ax.set_ylim(len(tasks) - 0.4, -0.6)
+    ax.set_xlabel("event #")
+    ax.legend(
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        fontsize="x-small",
+        frameon=False,
+        title="event",
+        title_fontsize="small",
+    )
+    return ax
+
+
+def _sleep_bar(ax, y, start, end, func):
+    ax.broken_barh(
+        [(start, end - start)],
+        (y - 0.18, 0.36),
+        facecolors=KIND_COLOURS["wait"],
+        alpha=0.35,
+        edgecolor="none",
+        label="_sleep",
+    )
+    ax.text(
+        start,
+        y - 0.24,
+        f"sleeps in {func}",
+        fontsize="x-small",
+        va="bottom",
+        color=KIND_COLOURS["wait"],
+    )
+
+
+# -- success rates -------------------------------------------------------------------------
+PARAMETER_LABELS = {
+    "dirty_fraction": "fraction of pages dirty",
+    "nonlinear_fraction": "fraction of mappings nonlinear",
+    "pinned_fraction": "fraction of pages pinned",
+    "nodes": "number of nodes",
+    "free_frames": "free frames on the target node",
+}
+
+
+def plot_success_rates(frame, ax=None, by="variant"):
+    """Migration success rate with its 95% band against the swept parameter: one line per
+    value of ``by`` ("variant" or "mapping"); when the other column takes several values
+    too, one line per combination (line style by the other column).
+
+    ``frame``: the DataFrame of ``pagemig.experiments.sweep`` (columns parameter, value,
+    variant, mapping, trials, pages, successes, rate, ci_low, ci_high).
+    """
+    if by not in ("variant", "mapping"):
+        raise ValueError(f"by must be 'variant' or 'mapping', got {by!r}")
+    ax = _ax(ax, (6.0, 3.2))
+    _fresh(ax, "rates")
+    other = "mapping" if by == "variant" else "variant"
+    if frame is None or len(frame) == 0:
+        ax.set_title("Success rate: no results yet", fontsize="medium")
+        ax.text(0.5, 0.5, "no results yet", ha="center", va="center", transform=ax.transAxes)
+        return ax
+    param = str(frame["parameter"].iloc[0])
+    several = frame[other].nunique() > 1
+    keys = [by, other] if several else [by]
+    styles = ["-", "--", ":", "-."]
+    others = list(dict.fromkeys(frame[other])) if several else []
+    series = list(dict.fromkeys(frame[by]))
+    for key, group in frame.groupby(keys, sort=False):
+        key = key if isinstance(key, tuple) else (key,)
+        g = group.sort_values("value")
+        colour = series_colour(str(key[0]), series.index(key[0]))
+        style = styles[others.index(key[1]) % len(styles)] if several else "-"
+        label = " / ".join(str(k) for k in key)
+        x = g["value"].to_numpy(dtype=float)
+        ax.fill_between(
+            x,
+            g["ci_low"].to_numpy(dtype=float),
+            g["ci_high"].to_numpy(dtype=float),
+            color=colour,
+            alpha=0.2,
+            linewidth=0,
+            label="_band",
+        )
+        ax.plot(
+            x,
+            g["rate"].to_numpy(dtype=float),
+            style,
+            color=colour,
+            marker="o",
+            markersize=4,
+            label=label,
+        )
+    ax.set_ylim(-0.02, 1.05)
+    ax.set_xlabel(PARAMETER_LABELS.get(param, param))
+    ax.set_ylabel("pages migrated / pages tried")
+    trials = int(frame["trials"].max()) if "trials" in frame else 0
+    ax.set_title(
+        f"Migration success rate vs {PARAMETER_LABELS.get(param, param)} "
+        f"({trials} trials per point, 95% band)",
+        fontsize="medium",
+    )
+    ax.legend(
+        title=" / ".join(keys),
+        fontsize="x-small",
+        title_fontsize="small",
+        frameon=False,
+        loc="best",
+    )
+    ax.grid(True, alpha=0.3)
+    return ax
+
+
+__all__ = [
+    "plot_pte_map",
+    "plot_nodes",
+    "plot_rmap",
+    "plot_timeline",
+    "plot_success_rates",
+    "pte_grid",
+    "pte_cell",
+    "new_axes",
+    "reset_axes",
+]
