@@ -13,6 +13,9 @@ so stored notebooks re-execute under nbval without marking cells.
 from .lab import MigrationLab
 from .palette import NODE_COLOURS, PALETTE, STATE_COLOURS
 from .plots import plot_nodes, plot_pte_map, plot_rmap, plot_success_rates, plot_timeline
+from .race import RaceExplorer
+from .rates import SuccessRates
+from .stepper import Stepper
 
 __all__ = [
     "plot_pte_map",
@@ -21,6 +24,9 @@ __all__ = [
     "plot_timeline",
     "plot_success_rates",
     "MigrationLab",
+    "Stepper",
+    "RaceExplorer",
+    "SuccessRates",
     "PALETTE",
     "NODE_COLOURS",
     "STATE_COLOURS",
