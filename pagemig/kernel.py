@@ -75,6 +75,10 @@ class Kernel:
         self.io_latency = io_latency
         self.tracing = trace
         self.debug_vm = debug_vm
+        # How the file rmap finds the linear VMAs mapping a page: "prio-tree" (the
+        # index, as the kernel does) or "scan" (every VMA; the same answer in the same
+        # order, for benchmarks that compare the two).
+        self.i_mmap_walk = "prio-tree"
         self.frames_per_node = frames_per_node
         self.nodes = [Node(n, n * frames_per_node, frames_per_node) for n in range(nodes)]
         self.processes: dict[int, Process] = {}

@@ -30,6 +30,7 @@ from .rmap import (
     page_address_in_vma,
     page_mapping,
     try_to_unmap,
+    vma_prio_tree_foreach,
 )
 
 
@@ -507,7 +508,7 @@ def remove_file_migration_ptes(k, old: Page, new: Page):
     if mapping is None:
         return
     restored = 0
-    vmas = mapping.i_mmap.query(new.index)
+    vmas = vma_prio_tree_foreach(k, mapping, new.index)
     for vma in vmas:
         restored += yield from remove_migration_pte(k, vma, old, new)
     yield (

@@ -127,11 +127,19 @@ def try_to_unmap_anon(k, page: Page, migration: bool):
     return ret
 
 
+def vma_prio_tree_foreach(k, mapping, index: int) -> list:
+    """vma_prio_tree_foreach(): the linear VMAs that map file page ``index``, from the
+    prio tree; with ``k.i_mmap_walk == "scan"`` by looking at every VMA (same result)."""
+    if k.i_mmap_walk == "scan":
+        return mapping.i_mmap.scan(index)
+    return mapping.i_mmap.query(index)
+
+
 def try_to_unmap_file(k, page: Page, migration: bool):
     """try_to_unmap_file(): the linear VMAs from the prio tree, then the nonlinear list."""
     mapping = page.mapping
     ret = SWAP_AGAIN
-    for vma in mapping.i_mmap.query(page.index):
+    for vma in vma_prio_tree_foreach(k, mapping, page.index):
         ret = yield from try_to_unmap_one(k, page, vma, migration)
         if ret == SWAP_FAIL or not page.mapped:
             return ret
