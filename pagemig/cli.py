@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .bench import cmd_bench
+
 
 def cmd_demo(args) -> int:
     """Run the canned scenario headless and print the trace and the counters."""
@@ -37,6 +39,7 @@ def cmd_demo(args) -> int:
 
 COMMANDS = {
     "demo": (cmd_demo, "run a canned migration headless and print the trace and counters"),
+    "bench": (cmd_bench, "print the simulator's speed figures next to their targets"),
 }
 
 
@@ -50,6 +53,8 @@ def main(argv=None) -> int:
         sp.set_defaults(func=func)
         if name == "demo":
             sp.add_argument("--seed", type=int, default=0)
+        if hasattr(func, "add_arguments"):
+            func.add_arguments(sp)
     args = parser.parse_args(argv)
     return args.func(args)
 
