@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from .bench import cmd_bench
+from .launch import cmd_lab, cmd_present
 
 
 def cmd_demo(args) -> int:
@@ -40,6 +41,8 @@ def cmd_demo(args) -> int:
 COMMANDS = {
     "demo": (cmd_demo, "run a canned migration headless and print the trace and counters"),
     "bench": (cmd_bench, "print the simulator's speed figures next to their targets"),
+    "lab": (cmd_lab, "start JupyterLab on the book (127.0.0.1, a free port) and print its URL"),
+    "present": (cmd_present, "show the lecture notebook, or [CHAPTER], under Voilà, code hidden"),
 }
 
 
