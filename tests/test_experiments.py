@@ -1,0 +1,252 @@
+"""pagemig.experiments (seeded success-rate sweeps) and `pagemig bench`."""
+
+from __future__ import annotations
+
+import math
+import os
+import pickle
+import subprocess
+import sys
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+
+import pandas as pd
+import pytest
+
+from pagemig import experiments as E
+from pagemig.cli import main
+
+
+class PicklingExecutor(Executor):
+    """Runs calls in this thread after a pickle round trip of the call, as a remote
+    executor (a Dask client's get_executor()) would ship it."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def submit(self, fn, /, *args, **kwargs):
+        fn, args, kwargs = pickle.loads(pickle.dumps((fn, args, kwargs)))
+        self.calls += 1
+        fut = Future()
+        fut.set_result(fn(*args, **kwargs))
+        return fut
+
+
+def one_thread():
+    return ThreadPoolExecutor(max_workers=1)
+
+
+# -- hand-computed figures ---------------------------------------------------------
+def test_pinned_fraction_counts():
+    with one_thread() as ex:
+        df = E.sweep(
+            "pinned_fraction",
+            [1, 0.5, 0],
+            trials=3,
+            pages=8,
+            mappings=("anonymous", "file linear"),
+            executor=ex,
+        )
+    assert list(df.columns) == list(E.COLUMNS)
+    assert list(df["value"]) == [0.0, 0.0, 0.5, 0.5, 1.0, 1.0]  # sorted by value, then mapping
+    assert list(df["mapping"]) == ["anonymous", "file linear"] * 3
+    assert (df["trials"] == 3).all()
+    assert (df["pages"] == 24).all()  # 3 trials x 8 pages attempted
+    # a pinned page fails every pass: 8, 4 and 0 of 8 pages migrate per trial
+    assert list(df["successes"]) == [24, 24, 12, 12, 0, 0]
+    assert list(df["rate"]) == [1.0, 1.0, 0.5, 0.5, 0.0, 0.0]
+    assert (df["ci_low"] <= df["rate"]).all() and (df["rate"] <= df["ci_high"]).all()
+
+
+def test_free_frames_counts():
+    with one_thread() as ex:
+        df = E.sweep("free_frames", [0, 3, 8, 20], trials=2, pages=8, executor=ex)
+    # -ENOMEM after as many pages as the target node had free frames
+    assert list(df["successes"]) == [0, 6, 16, 16]
+    assert (df["pages"] == 16).all()
+
+
+def test_dirty_fraction_file_vs_anonymous():
+    with one_thread() as ex:
+        df = E.sweep(
+            "dirty_fraction",
+            [0, 0.25, 1],
+            trials=2,
+            pages=8,
+            mappings=("anonymous", "file linear", "file nonlinear"),
+            executor=ex,
+        )
+    got = {(r.value, r.mapping): r.successes for r in df.itertuples()}
+    for value, migrated in ((0.0, 16), (0.25, 12), (1.0, 0)):
+        assert got[(value, "file linear")] == migrated
+        assert got[(value, "file nonlinear")] == migrated
+        assert got[(value, "anonymous")] == 16  # no writeback for anonymous pages
+
+
+def test_dirty_pages_are_written_out_in_every_pass():
+    k, attempted, migrated = E._trial("dirty_fraction", 0.5, "patched", "file linear", 8, 5)
+    assert (attempted, migrated) == (8, 4)
+    # 4 dirty pages, writepage declines (ACTIVATE): writeout runs in all 10 passes
+    assert k.vmstat["pgmigrate_writeout"] == 40
+    assert k.vmstat["pgmigrate_success"] == 4
+    k.check()
+
+
+def test_nodes_sweep_runs_out_of_frames_on_the_last_node():
+    with one_thread() as ex:
+        df = E.sweep("nodes", [2, 8], trials=4, pages=16, mappings=("anonymous",), executor=ex)
+    two, eight = df.iloc[0], df.iloc[1]
+    assert two["successes"] == two["pages"]  # the last of 2 nodes has room for all
+    # 8 nodes of 8 frames: the last node can take 8 pages minus those it held already,
+    # so exactly 8 of the pages attempted in each trial stay behind
+    assert eight["pages"] - eight["successes"] == 4 * 8
+    assert 4 * 8 <= eight["pages"] <= 4 * 16
+
+
+def test_nonlinear_hot_pages_fail(monkeypatch):
+    with one_thread() as ex:
+        df = E.sweep(
+            "nonlinear_fraction",
+            [0, 1],
+            trials=3,
+            pages=8,
+            mappings=("file linear", "file nonlinear"),
+            executor=ex,
+        )
+    assert list(df["rate"][:2]) == [1.0, 1.0]
+    assert 0 < df["successes"].iloc[2] < df["pages"].iloc[2]
+    monkeypatch.setattr(E, "HOT_PROBABILITY", 1.0)  # every nonlinear pte kept young
+    assert E.run_trial("nonlinear_fraction", 1.0, "patched", "file linear", 8, 3) == (8, 0)
+    monkeypatch.setattr(E, "HOT_PROBABILITY", 0.0)  # nobody touches them
+    assert E.run_trial("nonlinear_fraction", 1.0, "patched", "file linear", 8, 3) == (8, 8)
+
+
+@pytest.mark.parametrize(
+    "parameter,value", [(p, 0.5) for p in E.FRACTIONS] + [("nodes", 5), ("free_frames", 3)]
+)
+@pytest.mark.parametrize("variant", ["patched", "before-patch", "unsafe-writeout"])
+def test_trials_keep_every_invariant(parameter, value, variant):
+    mapping = "file nonlinear" if parameter != "pinned_fraction" else "anonymous"
+    k, attempted, migrated = E._trial(parameter, value, variant, mapping, 8, 11)
+    assert 0 <= migrated <= attempted <= 8
+    assert k.tasks == []
+    k.check()
+
+
+def test_wilson_interval_known_cases():
+    lo, hi = E.wilson_interval(8, 10)
+    assert lo == pytest.approx(0.4902, abs=1e-4) and hi == pytest.approx(0.9433, abs=1e-4)
+    lo, hi = E.wilson_interval(0, 10)
+    assert lo == 0.0 and hi == pytest.approx(E.Z95**2 / (10 + E.Z95**2))
+    lo, hi = E.wilson_interval(10, 10)
+    assert hi == 1.0 and lo == pytest.approx(10 / (10 + E.Z95**2))
+    assert all(math.isnan(x) for x in E.wilson_interval(0, 0))
+
+
+# -- executors, seeds, progress -------------------------------------------------------
+SWEEP = dict(
+    parameter="nonlinear_fraction",
+    values=[0.25, 1.0],
+    trials=5,
+    pages=8,
+    mappings=("file linear", "file nonlinear"),
+    seed=3,
+)
+
+
+def test_process_pool_and_single_thread_give_identical_frames():
+    args = dict(SWEEP)
+    with one_thread() as ex:
+        a = E.sweep(args.pop("parameter"), args.pop("values"), executor=ex, **args)
+    args = dict(SWEEP)
+    with ProcessPoolExecutor(max_workers=2) as ex:
+        b = E.sweep(args.pop("parameter"), args.pop("values"), executor=ex, **args)
+    args = dict(SWEEP)
+    pex = PicklingExecutor()
+    c = E.sweep(args.pop("parameter"), args.pop("values"), executor=pex, **args)
+    assert pex.calls >= 2  # the work went out in chunks
+    pd.testing.assert_frame_equal(a, b)
+    pd.testing.assert_frame_equal(a, c)
+
+
+def test_the_default_executor_gives_the_same_frame():
+    args = dict(SWEEP)
+    a = E.sweep(args.pop("parameter"), args.pop("values"), **args)
+    args = dict(SWEEP)
+    with one_thread() as ex:
+        b = E.sweep(args.pop("parameter"), args.pop("values"), executor=ex, **args)
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_seeds_matter_and_are_stable_across_processes():
+    outcomes = {E.run_trial("nodes", 4, "patched", "anonymous", 16, s) for s in range(12)}
+    assert len(outcomes) > 1  # the spread over nodes depends on the seed
+    key = (7, "nodes", 4, "patched", "anonymous", 3)
+    code = f"from pagemig.experiments import trial_seed; print(trial_seed(*{key!r}))"
+    env = dict(os.environ, PYTHONHASHSEED="123")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert int(out.stdout) == E.trial_seed(*key)
+    assert E.trial_seed(*key) != E.trial_seed(8, *key[1:])
+
+
+def test_progress_counts_up_to_the_total():
+    calls = []
+    with one_thread() as ex:
+        E.sweep(
+            "pinned_fraction",
+            [0, 0.5, 1],
+            trials=7,
+            pages=4,
+            executor=ex,
+            progress=lambda done, total: calls.append((done, total)),
+        )
+    assert len(calls) >= 3
+    dones = [d for d, _ in calls]
+    assert dones == sorted(set(dones))  # strictly increasing
+    assert {t for _, t in calls} == {21}
+    assert calls[-1] == (21, 21)
+
+
+# -- misuse ---------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: E.sweep("dirtiness", [0.5]),
+        lambda: E.sweep("pinned_fraction", [1.5]),
+        lambda: E.sweep("pinned_fraction", []),
+        lambda: E.sweep("nodes", [1]),
+        lambda: E.sweep("nodes", [2.5]),
+        lambda: E.sweep("free_frames", [-1]),
+        lambda: E.sweep("pinned_fraction", [0.5], trials=0),
+        lambda: E.sweep("pinned_fraction", [0.5], variants=("patched", "nope")),
+        lambda: E.sweep("pinned_fraction", [0.5], mappings=("shmem",)),
+        lambda: E.sweep("nonlinear_fraction", [0.5], mappings=("anonymous",)),
+        lambda: E.sweep("pinned_fraction", [0.5], pages=0),
+        lambda: E.run_trial("bogus", 0.5, "patched", "anonymous", 4, 0),
+    ],
+)
+def test_bad_arguments_raise_value_error(call):
+    with pytest.raises(ValueError):
+        call()
+
+
+# -- pagemig bench --------------------------------------------------------------------
+def test_bench_quick_prints_every_figure(capsys):
+    assert main(["bench", "--quick", "--repeats", "1"]) == 0
+    out = capsys.readouterr().out
+    for label in (
+        "(a) page migrations per second, untraced",
+        "(a) page migrations per second, traced",
+        "10 VMAs",
+        "10,000 VMAs",
+        "migration via prio tree",
+        "via scan",
+        "(b) migration cost at 10,000 VMAs / at 10 VMAs",
+        "(b) scan / prio tree at 10,000 VMAs, whole migration",
+        "(b) scan / prio tree at 10,000 VMAs, rmap walk alone",
+        "(c) sweep of 5,000 page migrations (5,000 migrated)",
+        "target >= 100,000/s",
+        "target <= 2x",
+        "target >= 20x",
+        "target <= 5 s",
+    ):
+        assert label in out, label
