@@ -390,8 +390,10 @@ class Kernel:
         return True
 
     def lock_page(self, page: Page, func: str):
-        """lock_page(): sleep until the lock is free, then take it."""
-        if page.locked:
+        """lock_page(): sleep until the lock is free, then take it. Every sleeper wakes
+        when the lock is dropped and the first to run takes it; the others find it
+        locked again and go back to sleep (__wait_on_bit_lock's loop)."""
+        while page.locked:
             page.lock_waiters += 1
             try:
                 yield Wait(

@@ -165,12 +165,21 @@ def find_or_read_page(k, proc, file, pgoff: int):
         put_page(page, "lookup", k)
 
 
-def do_no_page(k, proc, vma, address: int, write: bool, pgoff: int):
+def do_no_page(k, proc, vma, address: int, write: bool, pgoff: int, orig: Pte | None = None):
     """do_no_page() with filemap_nopage(): map the page-cache page (copy it for a
-    private write: the first write to a private file mapping is a COW)."""
+    private write: the first write to a private file mapping is a COW).
+
+    ``orig`` is the pte the fault saw. Reading the page may sleep, so, as the kernel
+    does under the pte lock, the pte is checked again afterwards: if another fault
+    (or migration) changed it meanwhile, the page is released and the fault retried."""
     file = vma.file
-    page = yield from find_or_read_page(k, proc, file, pgoff)
     vpn = address >> PAGE_SHIFT
+    if orig is None:
+        orig = proc.ptes.get(vpn, PTE_NONE)
+    page = yield from find_or_read_page(k, proc, file, pgoff)
+    if proc.ptes.get(vpn, PTE_NONE) != orig:
+        put_page(page, "lookup", k)
+        return RETRY
     if write and not vma.shared:
         # COW straight away: an anonymous copy.
         proc.anon_vma_prepare(vma)
@@ -213,7 +222,7 @@ def do_file_page(k, proc, vma, address: int, write: bool, pte: Pte):
         f"pid {proc.pid} {address:#x}: nonlinear file pte, offset {pte.pgoff}",
         {"pid": proc.pid, "addr": address, "pgoff": pte.pgoff},
     )
-    return (yield from do_no_page(k, proc, vma, address, write, pte.pgoff))
+    return (yield from do_no_page(k, proc, vma, address, write, pte.pgoff, orig=pte))
 
 
 def do_swap_page(k, proc, vma, address: int, write: bool, pte: Pte):

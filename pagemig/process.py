@@ -210,9 +210,11 @@ class Process:
             n = len(data)
         self._check_range(addr, n, write)
         name = f"pid{self.pid}:{'write' if write else 'read'}@{addr:#x}"
-        return self.kernel._start(
+        task = self.kernel._start(
             name, access_process_vm(self.kernel, self, addr, n, write, data), "access"
         )
+        task.process = self
+        return task
 
     def _check_range(self, addr: int, n: int, write: bool) -> None:
         self._check_alive()
@@ -389,9 +391,18 @@ class Process:
         # a migration entry holds no reference: zap_pte_range just drops it
 
     def exit(self) -> None:
-        """exit(): tear the mm down (exit_mmap); the pid is gone afterwards."""
+        """exit(): tear the mm down (exit_mmap); the pid is gone afterwards.
+
+        Refused while one of the process's accesses is still in a fault: exit_mmap
+        only runs once every thread has left the kernel."""
         self._check_alive()
         k = self.kernel
+        busy = [t.name for t in k.tasks if getattr(t, "process", None) is self and not t.done]
+        if busy:
+            raise RuntimeError(
+                f"pid {self.pid} cannot exit while its access {busy[0]} is in flight; "
+                "step or run it to the end first"
+            )
         for vma in list(self.vmas):
             for a in vma.addresses():
                 self.zap_pte(vma, a)

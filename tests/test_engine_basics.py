@@ -423,3 +423,21 @@ def test_misuse_other_refusals():
     c.exit()
     _assert_refused(k, ProcessLookupError, lambda: c.read(v.start, 1))
     _assert_refused(k, ProcessLookupError, lambda: c.fork())
+
+
+def test_misuse_exit_with_an_access_in_flight(k):
+    p = k.spawn()
+    v = p.mmap(1)
+    p.write(v.start, b"x")
+    t = k.start_migrate_pages([p.page_at(v.start)], 1)
+    while p.pte(v.start).kind != "migration":
+        k.step(t)
+    acc = p.start_access(v.start)
+    while not acc.blocked:
+        k.step(acc)
+    _assert_refused(k, RuntimeError, p.exit)
+    k.run()
+    assert acc.result == b"x"
+    p.exit()
+    assert p.pid not in k.processes and k.pages_in_use() == []
+    k.check()

@@ -260,3 +260,48 @@ def test_scenarios_are_deterministic(mapping):
         return sc.kernel.trace.to_frame()
 
     pd.testing.assert_frame_equal(once(), once())
+
+
+@pytest.mark.parametrize("nonlinear", [False, True])
+def test_two_faults_on_one_address_map_it_once(k, nonlinear):
+    f = k.create_file("f", 4)
+    p = k.spawn()
+    v = p.mmap(4, file=f, shared=True)
+    if nonlinear:
+        p.remap_file_pages(v.start, 1, 3)
+    a = p.start_access(v.start, n=1)
+    b = p.start_access(v.start, n=1)
+    assert k.step(a).func in ("page_cache_read", "do_file_page")  # a is inside its fault
+    k.step(b)  # b faults the same pte meanwhile
+    k.step(b)
+    k.run()
+    assert a.result == b.result == b"\0"
+    page = p.page_at(v.start)
+    assert page.mapcount == 1 and page.refs.get("pte") == 1 and "lookup" not in page.refs
+    assert len(f.mapping.page_tree) == 1
+    k.check()
+
+
+def test_two_sleepers_on_one_lock_take_it_in_turn(k):
+    p = k.spawn()
+    v = p.mmap(1)
+    p.write(v.start, b"x")
+    page = p.page_at(v.start)
+    first = k.start_lock_holder(page, hold=1)
+    k.step(first)
+    a = k.start_lock_holder(page, hold=2)
+    b = k.start_lock_holder(page, hold=2)
+    assert k.step(a).kind == "wait" and k.step(b).kind == "wait"
+    while not first.done:
+        k.step(first)
+    assert not page.locked
+    assert k.step(a).kind == "wake" and k.step(b).kind == "wake"  # both woken
+    k.step(a)  # a takes the lock
+    assert page.locked and page.lock_owner == a.name
+    ev = k.step(b)  # b finds it taken and sleeps again
+    assert ev.kind == "wait" and b.blocked and page.lock_owner == a.name
+    k.run()
+    assert a.done and b.done and not page.locked
+    owners = [e.task for e in k.trace if e.func == "lock_page" and "locked by" in e.what]
+    assert owners == [first.name, a.name, b.name]
+    k.check()
