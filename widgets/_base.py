@@ -253,19 +253,30 @@ class FigureWidgetMixin:
     HTML, for the static picture).
     """
 
-    def _init_figure(self, figsize, dpi):
+    def _init_figure(self, figsize, dpi, render=True):
         self._fig = new_figure(figsize, dpi)
         self.image = ipw.Image(format="png", layout=ipw.Layout(max_width="100%"))
         self._png = b""
         self._blit_cache: dict = {}
         self.timings: dict = {}
+        # render=False: redraws only mark the picture stale; figure() and png() bring it
+        # up to date when asked (for tests and scripts that look at the Figure)
+        self.render = render
+        self._fig_stale = self._png_stale = True
 
     def figure(self) -> Figure:
-        """The matplotlib Figure the widget shows (drawn from the current state)."""
+        """The matplotlib Figure the widget shows, drawn from the current state."""
+        if self._fig_stale:
+            t0 = time.perf_counter()
+            self._draw(self._fig)
+            self.timings["plot"] = time.perf_counter() - t0
+            self._fig_stale = False
         return self._fig
 
     def png(self) -> bytes:
-        """The PNG bytes the widget shows."""
+        """The PNG bytes the widget shows (rasterised now if ``render`` is off)."""
+        if self._png_stale:
+            self._rasterise()
         return self._png
 
     def redraw(self) -> None:
@@ -273,12 +284,16 @@ class FigureWidgetMixin:
 
         ``timings`` holds the seconds the last redraw spent updating the plots ("plot")
         and rasterising to PNG ("render")."""
-        t0 = time.perf_counter()
-        self._draw(self._fig)
+        self._fig_stale = self._png_stale = True
+        if self.render:
+            self._rasterise()
+
+    def _rasterise(self) -> None:
+        fig = self.figure()
         t1 = time.perf_counter()
-        self._png = blit_png(self._fig, self._blit_cache, self._extra_dynamic())
+        self._png = blit_png(fig, self._blit_cache, self._extra_dynamic())
         self.image.value = self._png
-        self.timings["plot"] = t1 - t0
+        self._png_stale = False
         self.timings["render"] = time.perf_counter() - t1
 
     def _extra_dynamic(self):
@@ -294,7 +309,7 @@ class FigureWidgetMixin:
     def static_html(self) -> str:
         """The widget's current picture as self-contained HTML (a base64 PNG), for pages
         without a live kernel. Byte-identical for identical state."""
-        b64 = base64.b64encode(figure_png(self._fig)).decode("ascii")
+        b64 = base64.b64encode(figure_png(self.figure())).decode("ascii")
         return (
             f'<div class="pagemig-widget">'
             f'<img alt="{esc(repr(self))}" src="data:image/png;base64,{b64}"/>'

@@ -49,7 +49,7 @@ class MigrationLab(FigureWidgetMixin, ipw.VBox):
 
     mapping = traitlets.Enum(MAPPING_TYPES, default_value="file linear")
     dirty = traitlets.Bool(False)
-    writepage = traitlets.Enum(WRITEPAGE_CHOICES, default_value="ok", allow_none=True)
+    writepage = traitlets.Enum((*WRITEPAGE_CHOICES, None), default_value="ok")
     sharers = traitlets.Int(1)
     nodes = traitlets.Int(2)
     variant = traitlets.Enum(VARIANTS, default_value="patched")
@@ -74,6 +74,7 @@ class MigrationLab(FigureWidgetMixin, ipw.VBox):
         *,
         pages=4,
         dpi=DEFAULT_DPI,
+        render=True,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -87,7 +88,7 @@ class MigrationLab(FigureWidgetMixin, ipw.VBox):
         self.message = ""
         self._rr = 0
         self._orig = None  # (pfn, node) of the page under study before migration
-        self._init_figure((9.6, 5.6), dpi)
+        self._init_figure((9.6, 5.6), dpi, render)
         self._pte_ax = self._fig.add_axes((0.07, 0.58, 0.70, 0.34))
         self._nodes_ax = self._fig.add_axes((0.07, 0.08, 0.24, 0.33))
         self._rmap_ax = self._fig.add_axes((0.45, 0.0, 0.55, 0.47))

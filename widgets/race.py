@@ -47,14 +47,16 @@ class RaceExplorer(FigureWidgetMixin, ipw.VBox):
     variant = traitlets.Enum(VARIANTS, default_value="patched")
     seed = traitlets.Int(0)
 
-    def __init__(self, race="fault", variant="patched", *, seed=0, dpi=DEFAULT_DPI, **kwargs):
+    def __init__(
+        self, race="fault", variant="patched", *, seed=0, dpi=DEFAULT_DPI, render=True, **kwargs
+    ):
         super().__init__(**kwargs)
         self.race, self.variant, self.seed = race, variant, seed
         self.kernel = self.scenario = self.migration = self.other = None
         self.history: list[str] = []
         self.message = ""
         self._page = None
-        self._init_figure((8.0, 4.6), dpi)
+        self._init_figure((8.0, 4.6), dpi, render)
         self._pte_ax = self._fig.add_axes((0.09, 0.62, 0.64, 0.28))
         self._time_ax = self._fig.add_axes((0.16, 0.10, 0.57, 0.36))
         style = {"description_width": "initial"}

@@ -64,6 +64,7 @@ class SuccessRates(FigureWidgetMixin, ipw.VBox):
         seed=0,
         by="variant",
         dpi=DEFAULT_DPI,
+        render=True,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -73,7 +74,7 @@ class SuccessRates(FigureWidgetMixin, ipw.VBox):
         self.pages, self.seed, self.by = pages, seed, by
         self.frame = None
         self.message = ""
-        self._init_figure((7.0, 3.6), dpi)
+        self._init_figure((7.0, 3.6), dpi, render)
         self._ax = self._fig.add_axes((0.09, 0.14, 0.86, 0.74))
         style = {"description_width": "initial"}
         self.parameter_control = ipw.Dropdown(

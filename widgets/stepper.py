@@ -93,7 +93,7 @@ class Stepper(FigureWidgetMixin, ipw.VBox):
 
     steps = traitlets.Int(0)
 
-    def __init__(self, task_factory=None, kernel=None, *, dpi=DEFAULT_DPI, **kwargs):
+    def __init__(self, task_factory=None, kernel=None, *, dpi=DEFAULT_DPI, render=True, **kwargs):
         super().__init__(**kwargs)
         self._factory = task_factory
         self._given_kernel = kernel
@@ -104,7 +104,7 @@ class Stepper(FigureWidgetMixin, ipw.VBox):
         self.message = ""
         self._shown = None  # the task whose source is shown
         self._replaying = False
-        self._init_figure((6.0, 4.2), dpi)
+        self._init_figure((6.0, 4.2), dpi, render)
         self._pte_ax = self._fig.add_axes((0.12, 0.56, 0.58, 0.34))
         self._nodes_ax = self._fig.add_axes((0.12, 0.08, 0.40, 0.30))
         self.step_button = ipw.Button(description="Step")

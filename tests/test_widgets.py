@@ -1,0 +1,386 @@
+"""The widgets, driven headlessly through their traits and buttons: engine state, what
+the figures contain, the text they show, and how they display (stable repr, PNG in an
+Image, a static picture as HTML)."""
+
+from __future__ import annotations
+
+import base64
+import io
+import linecache
+import re
+
+import ipywidgets as ipw
+import numpy as np
+import PIL.Image
+import pytest
+from matplotlib.colors import to_rgb
+from matplotlib.figure import Figure
+
+from pagemig.constants import PAGE_SHIFT
+from pagemig.scenarios import MAPPING_TYPES, build_scenario
+from widgets import MigrationLab, RaceExplorer, Stepper, SuccessRates
+from widgets._base import figure_png
+from widgets.palette import SERIES_COLOURS, STATE_COLOURS, node_colour
+
+DPI = 20
+# small pictures, drawn only when a test looks at them (the tests read the Figure's artists)
+FAST = {"dpi": DPI, "render": False}
+VARIANTS = ("patched", "before-patch", "unsafe-writeout")
+
+
+def pte_cell(ax, row, addr, procs):
+    vpns = sorted({a >> PAGE_SHIFT for p in procs for v in p.vmas for a in v.addresses()})
+    return tuple(np.round(ax.images[0].get_array()[row, vpns.index(addr >> PAGE_SHIFT), :3], 6))
+
+
+def rgb(c):
+    return tuple(np.round(to_rgb(c), 6))
+
+
+def pixels(png: bytes):
+    return np.asarray(PIL.Image.open(io.BytesIO(png)).convert("RGBA")).astype(int)
+
+
+# -- MigrationLab ------------------------------------------------------------------------------
+@pytest.mark.parametrize("mapping", MAPPING_TYPES)
+@pytest.mark.parametrize("dirty", [False, True])
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_lab_runs_every_mapping_dirty_and_variant(mapping, dirty, variant):
+    lab = MigrationLab(mapping=mapping, dirty=dirty, sharers=2, variant=variant, **FAST)
+    sc, k = lab.scenario, lab.kernel
+    assert sc.mapping == mapping and k.variant == variant
+    assert (sc.page.dirty or mapping == "anonymous") == dirty or mapping == "anonymous"
+    first = lab.step_button.click() or lab.events[-1]
+    assert lab.steps == 1 and first.task == "migrate"
+    lab.run_button.click()
+    assert lab.task.done and lab.task.result == 0
+    assert k.violations() == []
+    page = sc.page
+    if page is None:  # the ptes were dropped (before the patch / nonlinear): refault
+        for p, a in zip(sc.processes, sc.addrs):
+            p.read(a, 1)
+        lab.refresh()
+        page = sc.page
+    assert page.node == 1
+    assert "migrate_pages returned 0" in lab.message_pane.value
+    pte_ax, nodes_ax, rmap_ax = lab.figure().axes
+    assert pte_cell(pte_ax, 0, sc.addrs[0], sc.processes) == rgb(node_colour(1))
+    used, moved, free = nodes_ax.containers
+    assert moved[1].get_width() == 1  # the page moved to node 1
+    assert f"pfn {page.pfn} (node 1)" in " ".join(t.get_text() for t in rmap_ax.texts)
+    if dirty and mapping != "anonymous":
+        assert k.vmstat["pgmigrate_writeout"] == 1
+        assert "pgmigrate_writeout" in lab.vmstat_pane.value
+    assert "every invariant holds" in lab.vmstat_pane.value
+
+
+@pytest.mark.parametrize("mapping", MAPPING_TYPES)
+@pytest.mark.parametrize("nodes", range(1, 9))
+def test_lab_nodes_one_to_eight(mapping, nodes):
+    lab = MigrationLab(mapping=mapping, nodes=nodes, **FAST)
+    assert lab.nodes_control.value == nodes
+    if nodes == 1:
+        assert lab.kernel is None and lab.scenario is None
+        assert "at least two nodes" in lab.message_pane.value
+        assert lab.step_button.disabled and lab.run_button.disabled
+        assert lab.step() is None  # no traceback, nothing to do
+        assert "no machine" in lab.figure().axes[0].get_title()
+        return
+    assert lab.kernel.nr_nodes == nodes
+    pte_ax, nodes_ax, _ = lab.figure().axes
+    legend = [t.get_text() for t in pte_ax.get_legend().get_texts()]
+    assert [x for x in legend if x.startswith("present")] == [
+        f"present, node {n}" for n in range(nodes)
+    ]
+    assert [t.get_text() for t in nodes_ax.get_yticklabels()] == [f"node {n}" for n in range(nodes)]
+    for n, bar in enumerate(nodes_ax.containers[0]):
+        assert bar.get_facecolor()[:3] == to_rgb(node_colour(n))
+
+
+def test_lab_traits_and_controls_are_the_same_setting():
+    lab = MigrationLab(**FAST)
+    k0 = lab.kernel
+    assert not lab.scenario.page.dirty
+    lab.dirty = True
+    assert lab.dirty_control.value is True
+    assert lab.kernel is not k0 and lab.scenario.page.dirty  # rebuilt, dirty
+    lab.sharers_control.value = 3
+    assert lab.sharers == 3 and len(lab.scenario.processes) == 3
+    lab.mapping_control.value = "anonymous"
+    assert lab.mapping == "anonymous" and lab.scenario.page.anon
+    assert lab.writepage_control.disabled  # writepage means nothing for anonymous memory
+    lab.mapping = "file linear"
+    assert not lab.writepage_control.disabled
+    lab.writepage = None  # no writepage method
+    assert lab.writepage == "none" and lab.scenario.file.mapping.writepage is None
+    lab.variant_control.value = "before-patch"
+    assert lab.kernel.variant == "before-patch"
+
+
+def test_lab_settings_that_make_no_sense_show_a_message():
+    lab = MigrationLab(**FAST)
+    lab.sharers = 0
+    assert lab.kernel is None and "at least one process" in lab.message_pane.value
+    assert lab.step() is None and lab.run() is None
+    lab.sharers = 1
+    assert lab.kernel is not None and lab.message_pane.value == ""
+    with pytest.raises(Exception):  # noqa: B017 - not a mapping type at all: traitlets refuses
+        lab.mapping = "shmem"
+    assert lab.mapping == "file linear" and lab.kernel is not None
+
+
+def test_lab_pins_make_migration_fail():
+    lab = MigrationLab(pins=1, **FAST)
+    lab.run()
+    assert lab.task.result == 1  # one page not migrated
+    assert lab.scenario.page.node == 0
+    assert "did not move" in lab.message_pane.value
+    assert lab.kernel.vmstat["pgmigrate_fail"] == 1
+
+
+def test_lab_step_back_reset_replay_deterministically():
+    lab = MigrationLab(dirty=True, sharers=2, **FAST)
+    for _ in range(12):
+        lab.step_button.click()
+    events = [str(e) for e in lab.events]
+    png12 = lab.png()
+    lab.step_button.click()
+    lab.back_button.click()
+    assert lab.steps == 12
+    assert [str(e) for e in lab.events] == events
+    assert lab.png() == png12 or np.abs(pixels(lab.png()) - pixels(png12)).max() < 40
+    other = MigrationLab(dirty=True, sharers=2, **FAST)
+    for _ in range(12):
+        other.step()
+    assert [str(e) for e in other.events] == events
+    lab.reset_button.click()
+    assert lab.steps == 0 and lab.events == [] and lab.back_button.disabled
+
+
+def test_lab_shows_migration_entries_mid_migration():
+    lab = MigrationLab(sharers=2, **FAST)
+    sc = lab.scenario
+    while sc.processes[1].pte(sc.addrs[1]).kind != "migration":
+        assert lab.step() is not None
+    pte_ax = lab.figure().axes[0]
+    assert pte_cell(pte_ax, 1, sc.addrs[1], sc.processes) == rgb(STATE_COLOURS["migration"])
+    assert "try_to_unmap_one" in lab.events_pane.value
+
+
+def test_lab_display_repr_png_and_static_html():
+    lab = MigrationLab(mapping="file nonlinear", sharers=2, dpi=40)
+    assert repr(lab) == (
+        "MigrationLab(mapping='file nonlinear', dirty=False, writepage='ok', sharers=2, "
+        "nodes=2, variant='patched', pins=0, seed=0, steps=0)"
+    )
+    assert isinstance(lab, ipw.VBox) and lab.image in lab.children
+    assert isinstance(lab.image, ipw.Image) and lab.image.format == "png"
+    assert lab.image.value[:8] == b"\x89PNG\r\n\x1a\n"
+    assert isinstance(lab.figure(), Figure)
+    assert not any(isinstance(c, ipw.Output) for c in lab.children)
+    bundle = lab._repr_mimebundle_()
+    assert set(bundle) == {
+        "text/plain",
+        "text/html",
+        "application/vnd.jupyter.widget-view+json",
+    }
+    assert bundle["text/plain"] == repr(lab)
+    html = bundle["text/html"]
+    b64 = re.search(r'src="data:image/png;base64,([^"]+)"', html).group(1)
+    assert base64.b64decode(b64) == figure_png(lab.figure())
+    # the same settings give byte-identical HTML (nbval compares it exactly)
+    twin = MigrationLab(mapping="file nonlinear", sharers=2, dpi=40)
+    assert twin._repr_mimebundle_()["text/html"] == html
+    assert "model_id" not in html
+    before = lab.image.value
+    lab.step_button.click()  # every change reaches the page as a new PNG
+    assert lab.image.value != before and lab.image.value == lab.png()
+
+
+def test_render_off_draws_only_when_asked():
+    lab = MigrationLab(**FAST)
+    lab.step()
+    assert lab.image.value == b""
+    assert lab.figure().axes[0].images  # drawn on demand
+    png = lab.png()
+    assert png[:4] == b"\x89PNG" and lab.image.value == png
+
+
+def test_incremental_redraw_matches_a_full_redraw():
+    lab = MigrationLab(dirty=True, sharers=2, dpi=30)
+    for n in (1, 7, 12):  # one step; the migration entries are in; the ptes restored
+        while lab.steps < n:
+            lab.step()
+        inc, full = pixels(lab.png()), pixels(figure_png(lab.figure()))
+        diff = np.abs(inc - full).max(axis=2)
+        # identical but for antialiased pixels where tick marks meet an image or a bar
+        assert (diff > 0).mean() < 0.002
+        assert diff.max() < 64
+
+
+# -- Stepper ---------------------------------------------------------------------------------
+def marked_line(stepper):
+    m = re.search(r"▶\s*(\d+)", stepper.source_pane.value)
+    return int(m.group(1)) if m else None
+
+
+def test_stepper_shows_the_source_line_it_stopped_at():
+    st = Stepper(**FAST)
+    assert st.stack[0][0] == "Kernel.start_migrate_pages.<locals>.path"
+    for _ in range(12):
+        ev = st.step_button.click() or st.last_event
+        assert ev is not None
+        # the generator is suspended at a yield: the marked line is that yield
+        code = st._shown.gen
+        while code.gi_yieldfrom is not None:
+            code = code.gi_yieldfrom
+        filename = code.gi_code.co_filename
+        line = linecache.getline(filename, st.current_line)
+        assert marked_line(st) == st.current_line
+        assert "yield" in line or "yield" in linecache.getline(filename, st.current_line - 1)
+        assert st.current_function == code.gi_code.co_qualname
+        assert f"#{ev.seq}" in st.event_pane.value
+    assert [f for f, _ in st.stack][:3] == [
+        "Kernel.start_migrate_pages.<locals>.path",
+        "migrate_pages",
+        "unmap_and_move",
+    ]
+    assert repr(st).startswith("Stepper(task='migrate', steps=12, function=")
+
+
+def test_stepper_back_and_steps_trait_replay():
+    st = Stepper(lambda: build_scenario("anonymous", sharers=2).start_migration(), **FAST)
+    for _ in range(6):
+        st.step()
+    seen = [str(e) for e in st.events]
+    where = st.stack
+    st.step()
+    st.back_button.click()
+    assert st.steps == 6 and [str(e) for e in st.events] == seen and st.stack == where
+    st.steps = 3
+    assert len(st.kernel.trace) == 3 and st.steps == 3
+    st.run_button.click()
+    assert st.task.done and st.task.result == 0
+    assert "returned 0" in st.message_pane.value
+    assert st.step_button.disabled
+
+
+def test_stepper_on_a_given_kernel_cannot_rewind():
+    sc = build_scenario("file linear", sharers=2)
+    st = Stepper(
+        task_factory=lambda k: sc.processes[0].start_access(sc.addrs[0], write=True),
+        kernel=sc.kernel,
+        **FAST,
+    )
+    assert st.back_button.disabled and st.reset_button.disabled
+    st.run()
+    assert st.task.done and sc.page.dirty
+    st.steps = 0  # refused, with a message, no traceback
+    assert st.steps != 0 and "cannot" in st.message_pane.value or "forward" in st.message
+
+
+# -- RaceExplorer ---------------------------------------------------------------------------------
+def step_until_entry(r):
+    sc = r.scenario
+    for _ in range(60):
+        if sc.processes[1].pte(sc.addrs[1]).kind != "present":
+            return sc.processes[1].pte(sc.addrs[1]).kind
+        r.migration_button.click()
+    raise AssertionError("no migration entry appeared")
+
+
+def test_race_fault_waits_in_migration_entry_wait():
+    r = RaceExplorer(**FAST)
+    assert r.other is None and "not started" in r.other_pane.value
+    assert step_until_entry(r) == "migration"
+    r.other_button.click()
+    assert r.other is not None and r.other.blocked
+    assert "migration_entry_wait" in r.other.waiting_on or "unlocked" in r.other.waiting_on
+    assert r.events[-1].kind == "wait" and r.events[-1].func == "migration_entry_wait"
+    assert "asleep" in r.other_pane.value
+    assert r.step_other() is None and "sleeps" in r.message_pane.value
+    time_ax = r.figure().axes[1]
+    assert any("sleeps in migration_entry_wait" in t.get_text() for t in time_ax.texts)
+    r.run_button.click()
+    assert r.migration.done and r.other.done and r.migration.result == 0
+    assert r.kernel.vmstat["pgmigrate_entry_wait"] == 1
+    assert r.kernel.violations() == []
+
+
+def test_race_unsafe_writeout_breaks_the_invariant_and_the_fault_oopses():
+    r = RaceExplorer(variant="unsafe-writeout", **FAST)
+    step_until_entry(r)
+    for _ in range(60):
+        if r.kernel.violations():
+            break
+        r.step_migration()
+    rules = [rule for rule, _ in r.kernel.violations()]
+    assert "a migration entry points only at a locked page" in rules
+    assert "invariant broken" in r.check_pane.value
+    r.step_other()
+    r.step_other()
+    assert r.kernel.oopses and "kernel BUG" in r.check_pane.value
+    assert any(e.kind == "bug" for e in r.events)
+
+
+def test_race_before_patch_drops_ptes_and_writeback_race_runs():
+    r = RaceExplorer(variant="before-patch", **FAST)
+    assert step_until_entry(r) == "none"
+    r.run()
+    assert r.migration.done and r.other.done
+    assert r.kernel.vmstat["pgmigrate_entry_wait"] == 0
+    r.race = "writeback"
+    assert r.other is None and r.other_button.description == "Step writeback"
+    assert r.step_other().func == "write_one_page"
+    r.run()
+    assert r.migration.done and r.other.done and r.migration.result == 0
+    assert "both paths have finished" in r.message_pane.value
+
+
+def test_race_back_replays_history():
+    r = RaceExplorer(**FAST)
+    step_until_entry(r)
+    r.step_other()
+    seen = [str(e) for e in r.events]
+    r.step_migration()
+    r.back_button.click()
+    assert [str(e) for e in r.events] == seen
+    assert (
+        repr(r) == f"RaceExplorer(race='fault', variant='patched', seed=0, steps={len(r.history)})"
+    )
+
+
+# -- SuccessRates ---------------------------------------------------------------------------------
+def test_success_rates_runs_with_progress_and_draws_curves():
+    sr = SuccessRates(trials=3, values=(0.0, 1.0), **FAST)
+    assert sr.frame is None and "press Run" in sr.message_pane.value
+    assert sr.figure().axes[0].get_lines() == []
+    sr.run_button.click()
+    df = sr.frame
+    assert list(df.columns[:4]) == ["parameter", "value", "variant", "mapping"]
+    assert sr.progress.value == sr.progress.max == 2 * 2 * 3
+    assert df[df.value == 0.0].rate.tolist() == [1.0, 1.0]
+    assert df[df.value == 1.0].rate.tolist() == [0.0, 0.0]
+    lines = sr.figure().axes[0].get_lines()
+    assert [ln.get_label() for ln in lines] == ["patched", "before-patch"]
+    assert [ln.get_color() for ln in lines] == [
+        SERIES_COLOURS["patched"],
+        SERIES_COLOURS["before-patch"],
+    ]
+    assert "<table" in sr._repr_mimebundle_()["text/html"]
+    sr.trials = 4  # a new setting: the old result is gone
+    assert sr.frame is None and sr.progress.value == 0
+
+
+def test_success_rates_parameters_and_nonsense():
+    sr = SuccessRates(**FAST)
+    sr.parameter_control.value = "nodes"
+    assert sr.parameter == "nodes" and sr.values == (2, 3, 4, 6, 8)
+    sr.parameter = "nonlinear_fraction"
+    sr.mappings = ("anonymous",)
+    assert sr.run_button.disabled and "file mapping" in sr.message_pane.value
+    assert sr.run() is None and sr.frame is None
+    sr.mappings = ("file linear",)
+    sr.variants = ()
+    assert sr.run_button.disabled and "variant" in sr.message_pane.value
+    assert repr(sr).startswith("SuccessRates(parameter='nonlinear_fraction', trials=20")
