@@ -176,7 +176,8 @@ def _trial(parameter: str, value, variant: str, mapping: str, pages: int, seed: 
     if parameter == "nodes":
         frames = -(-FRAMES_PER_PAGE * pages // nodes)
     else:
-        frames = 2 * pages + 8
+        # room for every page on node 0 and again on the target (and for free_frames)
+        frames = max(pages, value if parameter == "free_frames" else 0) + 8
     k = Kernel(nodes=nodes, frames_per_node=frames, variant=variant, seed=seed, trace=False)
     count = round(value * pages) if parameter in FRACTIONS else 0
     dirty = set(rng.sample(range(pages), count)) if parameter == "dirty_fraction" else set()
