@@ -159,6 +159,8 @@ def _data_lost(k) -> list[tuple[str, str]]:
             got = k.pfn_to_page(pte.pfn).read_bytes()
         else:
             page = k.swap.page_tree.get(pte.offset)
+            if page is not None and page.locked and not page.uptodate:
+                continue  # a new swap-cache page mid-migration: do_swap_page sleeps on it
             got = (
                 page.read_bytes()
                 if page is not None
