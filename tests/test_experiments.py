@@ -177,6 +177,16 @@ def test_the_default_executor_gives_the_same_frame():
     pd.testing.assert_frame_equal(a, b)
 
 
+def test_numpy_values_sweep_like_python_values():
+    import numpy as np
+
+    with one_thread() as ex:
+        a = E.sweep("nodes", np.array([2, 6]), trials=3, pages=8, executor=ex)
+        b = E.sweep("nodes", [6, 2], trials=3, pages=8, executor=ex)
+    pd.testing.assert_frame_equal(a, b)
+    assert list(a["value"]) == [2, 6]
+
+
 def test_seeds_matter_and_are_stable_across_processes():
     outcomes = {E.run_trial("nodes", 4, "patched", "anonymous", 16, s) for s in range(12)}
     assert len(outcomes) > 1  # the spread over nodes depends on the seed
