@@ -248,6 +248,11 @@ def esc(text) -> str:
 class FigureWidgetMixin:
     """For ipywidgets containers that show one Figure as ``self.image``.
 
+    Every widget of the kit takes ``dpi`` (72) and ``render``: True (the default)
+    rasterises each change at once and sends the PNG to the page; False only marks
+    the picture stale, and ``figure()`` (the matplotlib Figure) or ``png()`` bring it
+    up to date when called (tests and scripts that look at the artists).
+
     Subclasses call ``_init_figure`` in ``__init__``, implement ``_draw(fig)`` (draw the
     current state into the reused Figure) and ``_static_text()`` (the text panes, as
     HTML, for the static picture).

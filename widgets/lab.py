@@ -45,6 +45,7 @@ class MigrationLab(FigureWidgetMixin, ipw.VBox):
     State for code and tests: ``kernel``, ``scenario``, ``task`` (the migration),
     ``events`` (every event since the machine was built), ``steps``, ``message``,
     ``figure()`` (the matplotlib Figure shown), ``png()``.
+    ``dpi`` and ``render``: see ``widgets._base.FigureWidgetMixin``.
     """
 
     mapping = traitlets.Enum(MAPPING_TYPES, default_value="file linear")

@@ -41,6 +41,7 @@ class RaceExplorer(FigureWidgetMixin, ipw.VBox):
     asleep and the I/O it waits for can complete, the I/O runs instead.
     State: ``kernel``, ``scenario``, ``migration`` and ``other`` (the two Tasks;
     ``other`` is None until started), ``history`` ("m"/"o" per step), ``events``.
+    ``dpi`` and ``render``: see ``widgets._base.FigureWidgetMixin``.
     """
 
     race = traitlets.Enum(RACES, default_value="fault")

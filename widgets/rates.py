@@ -41,6 +41,7 @@ class SuccessRates(FigureWidgetMixin, ipw.VBox):
     updates; ``frame`` is the sweep's DataFrame (None until run, and again once a
     setting changes). Settings that make no sense (a nonlinear sweep of anonymous
     memory, no variant chosen) disable Run and say why.
+    ``dpi`` and ``render``: see ``widgets._base.FigureWidgetMixin``.
     """
 
     parameter = traitlets.Enum(PARAMETERS, default_value="dirty_fraction")

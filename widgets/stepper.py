@@ -89,6 +89,7 @@ class Stepper(FigureWidgetMixin, ipw.VBox):
     Buttons: ``step_button``, ``back_button``, ``run_button``, ``reset_button``.
     State: ``kernel``, ``task``, ``events``, ``last_event``, ``stack`` ([(function,
     line)], outermost first), ``current_function``, ``current_line``.
+    ``dpi`` and ``render``: see ``widgets._base.FigureWidgetMixin``.
     """
 
     steps = traitlets.Int(0)
@@ -105,8 +106,8 @@ class Stepper(FigureWidgetMixin, ipw.VBox):
         self._shown = None  # the task whose source is shown
         self._replaying = False
         self._init_figure((6.0, 4.2), dpi, render)
-        self._pte_ax = self._fig.add_axes((0.12, 0.56, 0.58, 0.34))
-        self._nodes_ax = self._fig.add_axes((0.12, 0.08, 0.40, 0.30))
+        self._pte_ax = self._fig.add_axes((0.12, 0.53, 0.58, 0.34))
+        self._nodes_ax = self._fig.add_axes((0.12, 0.13, 0.40, 0.26))
         self.step_button = ipw.Button(description="Step")
         self.back_button = ipw.Button(description="Back")
         self.run_button = ipw.Button(description="Run")
