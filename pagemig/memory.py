@@ -14,8 +14,10 @@ that through its write fault for shared writable mappings).
 
 from __future__ import annotations
 
+from errno import EFAULT
+
 from .constants import PAGE_SHIFT, PAGE_SIZE
-from .errors import OutOfMemory
+from .errors import OutOfMemory, SegmentationFault
 from .page import get_page, move_ref, put_page
 from .pte import PTE_NONE, Pte, mk_pte
 from .rmap import page_add_anon_rmap, page_add_file_rmap, page_remove_rmap
@@ -37,6 +39,9 @@ def access_process_vm(k, proc, addr: int, n: int, write: bool, data: bytes | Non
             pte = proc.ptes.get(vpn, PTE_NONE)
             if pte.kind == "present" and (pte.write or not write):
                 break
+            if write and not vma.write:
+                # mprotect took write away while this access slept in a fault
+                raise SegmentationFault(EFAULT, f"pid {proc.pid}: {pos:#x} is mapped read-only")
             rc = yield from handle_mm_fault(k, proc, vma, pos, write)
             if rc == "oops":
                 return "oops"

@@ -305,3 +305,19 @@ def test_two_sleepers_on_one_lock_take_it_in_turn(k):
     owners = [e.task for e in k.trace if e.func == "lock_page" and "locked by" in e.what]
     assert owners == [first.name, a.name, b.name]
     k.check()
+
+
+def test_write_that_slept_through_mprotect_gets_sigsegv(k):
+    p = k.spawn()
+    v = p.mmap(1)
+    p.write(v.start, b"x")
+    t = k.start_migrate_pages([p.page_at(v.start)], 1)
+    step_until(k, t, lambda e: e.func == "try_to_unmap_one")
+    acc = p.start_access(v.start, write=True, data=b"W")
+    step_until(k, acc, lambda e: e.kind == "wait")
+    p.mprotect(v.start, 1, write=False)  # while the write sleeps on the migration entry
+    k.run()
+    assert acc.done and isinstance(acc.error, OSError) and acc.error.errno == 14  # EFAULT
+    assert [e.task for e in k.trace if e.kind == "error"] == [acc.name]
+    assert t.result == 0 and p.read(v.start, 1) == b"x" and not p.pte(v.start).write
+    k.check()
