@@ -579,11 +579,11 @@ class Kernel:
         """Run the scheduler until ``task`` is done; return its result or raise its error."""
         steps = 0
         while not task.done:
-            if not self.tracing and not self.debug_vm:
+            if not self.debug_vm:
                 # Fast path: while ``task`` is the only task and awake, stepping it is
-                # just resuming its generator (what step() would do, minus the Event
-                # nobody keeps). Anything else (another task, a sleep) goes the
-                # general way below.
+                # just resuming its generator and recording what it yields (what
+                # step() would do; untraced, without the Event nobody keeps). Anything
+                # else (another task, a sleep) goes the general way below.
                 steps += self._run_alone(task)
                 if task.done:
                     break
@@ -603,12 +603,14 @@ class Kernel:
         return task.result
 
     def _run_alone(self, task: Task) -> int:
-        """Untraced stepping of ``task`` while it is the only task and awake; returns
-        the steps taken. Same effects as step() + _pick(): clock, steps, result,
-        error, reaping, the round-robin cursor (0 with one task)."""
+        """Step ``task`` while it is the only task and awake; returns the steps taken.
+        Same effects as step() + _pick() (without debug_vm): the events (when tracing)
+        or the clock, steps, result, error, reaping, the round-robin cursor (0 with
+        one task)."""
         tasks = self.tasks
         if task.wait is not None or len(tasks) != 1 or tasks[0] is not task:
             return 0
+        record = self._record if self.tracing else None
         gen = task.gen
         prev = self.current
         self.current = task
@@ -623,20 +625,35 @@ class Kernel:
                     task.done = True
                     task.result = stop.value
                     self._reap(task)
-                    self.clock += 1
+                    if record is None:
+                        self.clock += 1
+                    else:
+                        value = stop.value
+                        what = f"returns {_fmt_result(value)}"
+                        record(task, ("return", what, {"result": value}), "return")
                     n -= 1  # the return is not a step of the task
                     return n + 1
                 except PagemigError as exc:
                     task.done = True
                     task.error = exc
                     self._reap(task)
-                    self.clock += 1
+                    if record is None:
+                        self.clock += 1
+                    else:
+                        record(task, ("error", str(exc), {}), "error")
                     n -= 1
                     return n + 1
-                self.clock += 1
                 if isinstance(item, Wait):
                     task.wait = item
+                    if record is None:
+                        self.clock += 1
+                    else:
+                        record(task, (item.func, item.what, item.data), "wait")
                     return n
+                if record is None:
+                    self.clock += 1
+                else:
+                    record(task, item)
                 if len(tasks) != 1:
                     return n
             raise RuntimeError("a task did not finish in 5,000,000 steps")
