@@ -116,10 +116,9 @@ def _signature(a):
     return ("other", id(a), object())  # unknown: always redrawn
 
 
-def _pixels(bb, width, height):
+def _pixels(bb, width, height, pad=2):
     if not np.all(np.isfinite(bb.extents)):
         return (0, 0, width, height)
-    pad = 3
     x0 = max(0, int(np.floor(bb.x0)) - pad)
     x1 = min(width, int(np.ceil(bb.x1)) + pad)
     y0 = max(0, height - int(np.ceil(bb.y1)) - pad)
@@ -138,7 +137,7 @@ def _extent(a, sig, renderer, width, height, known):
             for end, esig in ((a.xycoords, sig[1]), (a.anncoords, sig[2])):
                 _extent(end, esig, renderer, width, height, known)  # places the boxes
             a.update_positions(renderer)
-            ext = _pixels(a.arrow_patch.get_window_extent(renderer), width, height)
+            ext = _pixels(a.arrow_patch.get_window_extent(renderer), width, height, pad=1)
         elif isinstance(a, Rectangle):
             corners = a.get_patch_transform().transform([(0, 0), (1, 1)])
             bb = Bbox(a.get_data_transform().transform(corners))
@@ -229,6 +228,7 @@ def blit_png(fig: Figure, cache: dict, extra=()) -> bytes:
         dynamic[i].draw(renderer)
     cache["items"] = items
     cache["redrawn"] = len(redraw)
+    cache["redrawn_items"] = [items[i] for i in redraw]
     cache["png"] = canvas_png(canvas)
     return cache["png"]
 

@@ -17,17 +17,20 @@ from .lab import MigrationLab
 
 
 def measure(action, lab, repeat: int):
-    totals, engine, plot, render = [], [], [], []
+    totals, cpu, engine, plot, render = [], [], [], [], []
     for i in range(repeat):
         lab.timings.clear()
+        c0 = time.process_time()
         t0 = time.perf_counter()
         action(i)
         totals.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
         engine.append(lab.timings.get("engine", 0.0))
         plot.append(lab.timings.get("plot", 0.0))
         render.append(lab.timings.get("render", 0.0))
     return {
         "total": statistics.median(totals),
+        "cpu": statistics.median(cpu),
         "engine": statistics.median(engine),
         "plot": statistics.median(plot),
         "render": statistics.median(render),
@@ -41,8 +44,8 @@ def report(name: str, m: dict, target_ms: float) -> str:
     share = 100 * ms["engine"] / ms["total"] if ms["total"] else 0.0
     verdict = "under" if ms["total"] < target_ms else "OVER"
     return (
-        f"{name:<34} median {ms['total']:6.1f} ms (min {ms['min']:.1f}, max {ms['max']:.1f}) "
-        f"[{verdict} {target_ms:.0f} ms]\n"
+        f"{name:<34} median {ms['total']:6.1f} ms (min {ms['min']:.1f}, max {ms['max']:.1f}; "
+        f"CPU {ms['cpu']:.1f}) [{verdict} {target_ms:.0f} ms]\n"
         f"{'':<34} engine {ms['engine']:6.1f} ms ({share:.0f}%), plot update "
         f"{ms['plot']:.1f} ms, rasterise+PNG {ms['render']:.1f} ms"
     )

@@ -177,21 +177,22 @@ def plot_pte_map(kernel, processes=None, ax=None, addrs=None, highlight=None):
                 np.arange(0.5, nrows - 1, 1), -0.5, ncols - 0.5, colors="white", linewidth=1.0
             )
         )
-    for i in hl:
-        dynamic.append(
-            ax.add_patch(
-                Rectangle(
-                    (i - 0.5, -0.5),
-                    1,
-                    nrows,
-                    fill=False,
-                    edgecolor=STATE_COLOURS["migration"],
-                    linewidth=2.0,
-                    linestyle="--",
-                    label="_page under study",
+    for i in hl:  # a black dash over a white line: visible on every fill
+        for colour, width, style in (("white", 3.0, "-"), (STATE_COLOURS["migration"], 1.6, "--")):
+            dynamic.append(
+                ax.add_patch(
+                    Rectangle(
+                        (i - 0.5, -0.5),
+                        1,
+                        nrows,
+                        fill=False,
+                        edgecolor=colour,
+                        linewidth=width,
+                        linestyle=style,
+                        label="_page under study",
+                    )
                 )
             )
-        )
     ax.set_xlim(-0.5, ncols - 0.5)
     ax.set_ylim(nrows - 0.5, -0.5)
     ax.set_yticks(range(nrows), [f"pid {p.pid}" for p in procs])
@@ -346,8 +347,8 @@ def _arrow(ax, src, dst):
             "arrowstyle": "->",
             "color": "#444444",
             "linewidth": 0.8,
-            "shrinkA": 5,
-            "shrinkB": 5,
+            "shrinkA": 9,
+            "shrinkB": 9,
         },
     )
 
