@@ -246,6 +246,9 @@ def test_stepper_shows_the_source_line_it_stopped_at():
         "unmap_and_move",
     ]
     assert repr(st).startswith("Stepper(task='migrate', steps=12, function=")
+    # the static picture names the functions, without source lines that engine edits move
+    html = st._repr_mimebundle_()["text/html"]
+    assert "<code>unmap_and_move</code>" in html and "▶" not in html
 
 
 def test_stepper_back_and_steps_trait_replay():

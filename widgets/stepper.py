@@ -320,12 +320,13 @@ class Stepper(FigureWidgetMixin, ipw.VBox):
         )
 
     def _static_text(self) -> str:
-        return (
-            self.message_pane.value
-            + self.event_pane.value
-            + self.stack_pane.value
-            + self.source_pane.value
-        )
+        # The static page names the functions but leaves out the source listing and its
+        # line numbers: they change whenever the engine is edited, and stored notebook
+        # outputs must not.
+        chain = " → ".join(f"<code>{esc(name)}</code>" for name, _line in self.stack)
+        t = self._shown
+        where = f"<div><b>{esc(t.name)}</b>: {chain}</div>" if t is not None and chain else ""
+        return self.message_pane.value + self.event_pane.value + where
 
     def __repr__(self) -> str:
         name = self.task.name if self.task is not None else None
