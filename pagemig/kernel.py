@@ -213,8 +213,11 @@ class Kernel:
         With ``hold=None`` it lets go as soon as another task sleeps on the lock
         (so polite passes, which only trylock, keep failing, and the first forced
         pass waits and then succeeds); with ``hold=N`` it lets go after N steps.
+        Like every lock holder in the kernel it holds a reference on the page (taken
+        now, dropped with the lock), so the page cannot be freed under it.
         """
         self._check_page(page)
+        get_page(page, "lookup")
 
         def holder():
             yield from self.lock_page(page, "lock_page")
@@ -234,28 +237,44 @@ class Kernel:
                         {"pfn": page.pfn},
                     )
             self.unlock_page(page)
+            put_page(page, "lookup", self)
             yield ("unlock_page", f"pfn {page.pfn} unlocked by its holder", {"pfn": page.pfn})
 
         return self._start("lock-holder", holder(), "lock-holder", daemon=hold is None)
 
     def start_writeback(self, page: Page) -> Task:
         """Writeback of a dirty file page, as pdflush or fsync would start it
-        (lock, clear dirty, writepage, I/O completes later)."""
+        (lock, clear dirty, writepage, I/O completes later). The page is looked up
+        now (a reference held until writepage is called); if it left the page cache
+        before the lock was taken (migrated), there is nothing to write."""
         self._check_page(page)
         if page.anon or page.mapping is None:
             raise ValueError(f"pfn {page.pfn} is not a file page")
         from .fs import clear_page_dirty_for_io, writepage
 
+        get_page(page, "lookup")
+
         def wb():
             yield from self.lock_page(page, "write_one_page")
+            if page.mapping is None:
+                self.unlock_page(page)
+                put_page(page, "lookup", self)
+                yield (
+                    "write_one_page",
+                    f"pfn {page.pfn} left the page cache meanwhile: nothing to write",
+                    {"pfn": page.pfn},
+                )
+                return 0
             yield ("write_one_page", f"pfn {page.pfn} locked for writeback", {"pfn": page.pfn})
             if page.writeback:
                 yield from self.wait_on_page_writeback(page, "write_one_page")
             if clear_page_dirty_for_io(page):
                 rc = yield from writepage(self, page.mapping, page)
                 if rc == 0 or rc < 0:
+                    put_page(page, "lookup", self)
                     return rc
             self.unlock_page(page)
+            put_page(page, "lookup", self)
             yield (
                 "write_one_page",
                 f"pfn {page.pfn} was clean: nothing to write",

@@ -321,3 +321,47 @@ def test_write_that_slept_through_mprotect_gets_sigsegv(k):
     assert [e.task for e in k.trace if e.kind == "error"] == [acc.name]
     assert t.result == 0 and p.read(v.start, 1) == b"x" and not p.pte(v.start).write
     k.check()
+
+
+def test_lock_holder_holds_a_reference_until_it_lets_go(k):
+    p = k.spawn()
+    v = p.mmap(1)
+    p.write(v.start, b"x")
+    page = p.page_at(v.start)
+    h = k.start_lock_holder(page, hold=1)  # started, not yet run
+    assert page.count == 2
+    t = k.start_migrate_pages([page], 1)
+    assert step_to_end_alone(k, t) == 1  # its reference fails the gate, like a pin
+    assert p.page_at(v.start) is page and page.count == 2
+    k.run()
+    assert h.done and page.count == 1 and not page.locked
+    other = k.spawn()
+    w = other.mmap(1)
+    other.write(w.start, b"y")
+    assert k.migrate_pages([page], 1) == 0
+    k.check()
+
+
+def test_writeback_of_a_page_that_left_the_cache_writes_nothing(k):
+    f = k.create_file("f", 2, migratepage=True)
+    p = k.spawn()
+    v = p.mmap(2, file=f, shared=True)
+    p.write(v.start, b"dirty")
+    old = p.page_at(v.start)
+    t = k.start_migrate_pages([old], 1)
+    step_until(k, t, lambda e: e.func == "migrate_page_move_mapping")  # slot switched
+    wb = k.start_writeback(old)  # found the old page just before the switch
+    while k.tasks:
+        k.step(k.runnable()[0])
+        k.check()  # never a lock on a freed frame
+    assert t.result == 0 and wb.done and wb.result == 0
+    assert not k.trace.find("writepage") and f.backing == {}
+    assert old.count == 0  # freed once writeback let go of it
+    assert p.page_at(v.start).dirty and p.read(v.start, 5) == b"dirty"
+    k.check()
+
+
+def step_to_end_alone(k, t):
+    while not t.done:
+        assert k.step(t) is not None, "blocked"
+    return t.result
