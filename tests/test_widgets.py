@@ -49,7 +49,8 @@ def test_lab_runs_every_mapping_dirty_and_variant(mapping, dirty, variant):
     lab = MigrationLab(mapping=mapping, dirty=dirty, sharers=2, variant=variant, **FAST)
     sc, k = lab.scenario, lab.kernel
     assert sc.mapping == mapping and k.variant == variant
-    assert (sc.page.dirty or mapping == "anonymous") == dirty or mapping == "anonymous"
+    if mapping != "anonymous":
+        assert sc.page.dirty == dirty
     first = lab.step_button.click() or lab.events[-1]
     assert lab.steps == 1 and first.task == "migrate"
     lab.run_button.click()
@@ -278,8 +279,10 @@ def test_stepper_on_a_given_kernel_cannot_rewind():
     assert st.back_button.disabled and st.reset_button.disabled
     st.run()
     assert st.task.done and sc.page.dirty
+    steps = st.steps
     st.steps = 0  # refused, with a message, no traceback
-    assert st.steps != 0 and "cannot" in st.message_pane.value or "forward" in st.message
+    assert st.steps == steps > 0
+    assert "only go forward" in st.message_pane.value
 
 
 # -- RaceExplorer ---------------------------------------------------------------------------------
