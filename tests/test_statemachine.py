@@ -1,0 +1,416 @@
+"""A Hypothesis state machine that drives the engine through random sequences of
+process, memory, writeback and migration operations, interleaving started kernel
+paths step by step, with Kernel.check() after every rule and an independent model
+of what every address must read back."""
+
+from __future__ import annotations
+
+from errno import EACCES, ENOENT, ENOMEM, EPERM
+
+import hypothesis.strategies as st
+from hypothesis import HealthCheck, settings
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+
+from pagemig import MPOL_MF_MOVE, MPOL_MF_MOVE_ALL, PAGE_SIZE, Kernel
+
+ZERO = bytes(8)
+IDX = st.integers(min_value=0, max_value=10_000)
+NODE = st.integers(min_value=0, max_value=1)
+MAX_PROCS = 5
+MAX_VMAS = 4  # per process
+
+
+class EngineMachine(RuleBasedStateMachine):
+    variant = "patched"
+
+    def __init__(self):
+        super().__init__()
+        k = self.k = Kernel(nodes=2, frames_per_node=48, variant=self.variant, seed=1, io_latency=1)
+        self.files = [
+            k.create_file("mp", 6),  # migrate_page
+            k.create_file("wb", 6, migratepage=False),  # dirty pages are written out
+            k.create_file("nowp", 4, migratepage=False, writepage=None),
+            k.create_file("buf", 4, migratepage=False, buffers=True),
+            k.create_file("err", 3, migratepage=False, writepage="error"),
+        ]
+        self.procs = [k.spawn()]
+        self.file_data: dict[tuple[str, int], bytes] = {}
+        self.anon: dict[tuple[int, int], bytes] = {}  # private bytes per (pid, vpn)
+        self.remapped: dict[tuple[int, int], int] = {}  # nonlinear position -> pgoff
+        self.pins: list = []
+        self.started: list = []
+        self.pending_reads: list = []  # (task, proc, addr, values the address held)
+        self.pending_writes: list = []  # (task, proc, addr, token)
+        self.write_tasks: set[int] = set()
+        self.token = 0
+
+    # -- the model ------------------------------------------------------------------
+    def expected(self, proc, addr) -> bytes:
+        vpn = addr // PAGE_SIZE
+        if (proc.pid, vpn) in self.anon:
+            return self.anon[(proc.pid, vpn)]
+        vma = proc.find_vma(addr)
+        if vma.file is None:
+            return ZERO
+        pgoff = self.remapped.get((proc.pid, vpn), vma.linear_page_index(addr))
+        return self.file_data.get((vma.file.name, pgoff), ZERO)
+
+    def pick(self, seq, i):
+        return seq[i % len(seq)] if seq else None
+
+    def pick_addr(self, proc, i, j, *, writable=False, shared_file=False):
+        vmas = [
+            v
+            for v in proc.vmas
+            if (not writable or v.write) and (not shared_file or (v.file is not None and v.shared))
+        ]
+        v = self.pick(vmas, i)
+        if v is None:
+            return None, None
+        return v, v.start + (j % v.pages) * PAGE_SIZE
+
+    def live_pages(self):
+        """Pages mapped by some process now (what page_at gives), in pfn order."""
+        seen = {}
+        for p in self.procs:
+            for vpn in sorted(p.ptes):
+                page = p.page_at(vpn * PAGE_SIZE)
+                if page is not None:
+                    seen[page.pfn] = page
+        return [seen[pfn] for pfn in sorted(seen)]
+
+    def busy(self, proc):
+        return any(getattr(t, "process", None) is proc and not t.done for t in self.k.tasks)
+
+    # -- processes and mappings -----------------------------------------------------------
+    @precondition(lambda self: len(self.procs) < MAX_PROCS)
+    @rule(privileged=st.booleans())
+    def spawn(self, privileged):
+        self.procs.append(self.k.spawn(privileged=privileged))
+
+    @precondition(lambda self: self.procs and len(self.procs) < MAX_PROCS)
+    @rule(i=IDX)
+    def fork(self, i):
+        parent = self.pick(self.procs, i)
+        child = parent.fork()
+        for table in (self.anon, self.remapped):
+            for (pid, vpn), v in list(table.items()):
+                if pid == parent.pid:
+                    table[(child.pid, vpn)] = v
+        self.procs.append(child)
+
+    @precondition(lambda self: len(self.procs) > 1)
+    @rule(i=IDX)
+    def exit(self, i):
+        p = self.pick(self.procs, i)
+        if self.busy(p):
+            return
+        p.exit()
+        self.procs.remove(p)
+        for table in (self.anon, self.remapped):
+            for key in [key for key in table if key[0] == p.pid]:
+                del table[key]
+
+    @precondition(lambda self: self.procs)
+    @rule(i=IDX, pages=st.integers(1, 3))
+    def mmap_anon(self, i, pages):
+        p = self.pick(self.procs, i)
+        if len(p.vmas) < MAX_VMAS:
+            p.mmap(pages)
+
+    @precondition(lambda self: self.procs)
+    @rule(i=IDX, f=IDX, shared=st.booleans(), off=IDX, pages=st.integers(1, 4))
+    def mmap_file(self, i, f, shared, off, pages):
+        p = self.pick(self.procs, i)
+        file = self.pick(self.files, f)
+        off = off % file.pages
+        pages = min(pages, file.pages - off)
+        if len(p.vmas) < MAX_VMAS:
+            p.mmap(pages, file=file, offset=off * PAGE_SIZE, shared=shared)
+
+    @precondition(lambda self: self.procs)
+    @rule(i=IDX, v=IDX, j=IDX, pgoff=IDX)
+    def remap_file_pages(self, i, v, j, pgoff):
+        p = self.pick(self.procs, i)
+        vma, addr = self.pick_addr(p, v, j, shared_file=True)
+        if vma is None:
+            return
+        pgoff %= vma.file.pages
+        p.remap_file_pages(addr, 1, pgoff)
+        self.remapped[(p.pid, addr // PAGE_SIZE)] = pgoff
+
+    @precondition(lambda self: self.procs)
+    @rule(i=IDX, v=IDX)
+    def mlock(self, i, v):
+        p = self.pick(self.procs, i)
+        vma = self.pick(p.vmas, v)
+        if vma is not None:
+            p.mlock(vma.start, vma.pages)
+
+    @precondition(lambda self: self.procs)
+    @rule(i=IDX, v=IDX, write=st.booleans())
+    def mprotect(self, i, v, write):
+        p = self.pick(self.procs, i)
+        vma = self.pick(p.vmas, v)
+        if vma is not None:
+            p.mprotect(vma.start, vma.pages, write)
+
+    # -- accesses ---------------------------------------------------------------------------
+    @precondition(lambda self: self.procs)
+    @rule(i=IDX, v=IDX, j=IDX)
+    def write(self, i, v, j):
+        p = self.pick(self.procs, i)
+        vma, addr = self.pick_addr(p, v, j, writable=True)
+        if vma is None or self.busy(p) or self.pending_writes:
+            return
+        self.token += 1
+        data = b"%08d" % self.token
+        p.write(addr, data)
+        self.store(p, addr, data)
+
+    def store(self, p, addr, data):
+        """The model's effect of a write of ``data`` by ``p`` at ``addr``."""
+        vma = p.find_vma(addr)
+        if vma.file is not None and vma.shared:
+            pgoff = self.remapped.get((p.pid, addr // PAGE_SIZE), vma.linear_page_index(addr))
+            self.file_data[(vma.file.name, pgoff)] = data
+        else:
+            self.anon[(p.pid, addr // PAGE_SIZE)] = data
+
+    def land_writes(self) -> list[bytes]:
+        """Apply the started writes that completed, in the order they wrote (their
+        "access" event), to the model; returns their tokens."""
+        done = [w for w in self.pending_writes if w[0].done]
+        self.pending_writes = [w for w in self.pending_writes if not w[0].done]
+
+        def when(w):
+            evs = [e.seq for e in self.k.trace if e.task == w[0].name and e.func == "access"]
+            return evs[-1] if evs else -1
+
+        landed = []
+        for t, p, addr, data in sorted(done, key=when):
+            if t.error is None:  # a SIGSEGV (mprotect meanwhile) writes nothing
+                self.store(p, addr, data)
+                landed.append(data)
+        return landed
+
+    @precondition(lambda self: self.procs)
+    @rule(i=IDX, v=IDX, j=IDX)
+    def start_write(self, i, v, j):
+        p = self.pick(self.procs, i)
+        vma, addr = self.pick_addr(p, v, j, writable=True)
+        if vma is None:
+            return
+        self.token += 1
+        data = b"%08d" % self.token
+        t = p.start_access(addr, write=True, data=data)
+        self.started.append(t)
+        self.write_tasks.add(id(t))
+        self.pending_writes.append((t, p, addr, data))
+
+    @precondition(lambda self: self.procs)
+    @rule(i=IDX, v=IDX, j=IDX)
+    def read(self, i, v, j):
+        p = self.pick(self.procs, i)
+        vma, addr = self.pick_addr(p, v, j)
+        if vma is None:
+            return
+        before = self.expected(p, addr)
+        got = p.read(addr, 8)
+        landed = self.land_writes()  # started writes may land while the read runs
+        assert got in {before, self.expected(p, addr), *landed}
+
+    @precondition(lambda self: self.procs)
+    @rule(i=IDX, v=IDX, j=IDX)
+    def start_read(self, i, v, j):
+        p = self.pick(self.procs, i)
+        vma, addr = self.pick_addr(p, v, j)
+        if vma is None:
+            return
+        t = p.start_access(addr, n=8)
+        self.started.append(t)
+        self.pending_reads.append((t, p, addr, {self.expected(p, addr)}))
+
+    # -- references, locks, writeback, swap -------------------------------------------------
+    @rule(i=IDX)
+    def pin(self, i):
+        page = self.pick(self.live_pages(), i)
+        if page is not None and len(self.pins) < 3:
+            self.k.pin(page)
+            self.pins.append(page)
+
+    @precondition(lambda self: self.pins)
+    @rule(i=IDX)
+    def unpin(self, i):
+        page = self.pins.pop(i % len(self.pins))
+        self.k.unpin(page)
+
+    @rule(f=IDX, j=IDX)
+    def start_writeback(self, f, j):
+        file = self.pick(self.files, f)
+        page = self.pick(file.cached_pages(), j)
+        if page is not None:
+            self.started.append(self.k.start_writeback(page))
+
+    @rule(i=IDX, hold=st.integers(1, 6))
+    def lock_holder(self, i, hold):
+        page = self.pick(self.live_pages(), i)
+        if page is not None:
+            self.started.append(self.k.start_lock_holder(page, hold=hold))
+
+    @rule(i=IDX)
+    def add_to_swap(self, i):
+        anon = [p for p in self.live_pages() if p.anon and not p.swapcache]
+        page = self.pick(anon, i)
+        if page is not None:
+            self.k.add_to_swap(page)
+
+    # -- migration ----------------------------------------------------------------------------
+    def some_pages(self, i, n):
+        pages = self.live_pages()
+        if not pages:
+            return []
+        return [pages[(i + 7 * x) % len(pages)] for x in range(min(n, len(pages)))]
+
+    @rule(i=IDX, n=st.integers(1, 4), node=NODE)
+    def migrate_pages(self, i, n, node):
+        pages = list({id(p): p for p in self.some_pages(i, n)}.values())
+        if pages:
+            rc = self.k.migrate_pages(pages, node)
+            assert rc == -ENOMEM or 0 <= rc <= len(pages)
+
+    @rule(i=IDX, n=st.integers(1, 4), node=NODE)
+    def start_migrate_pages(self, i, n, node):
+        pages = list({id(p): p for p in self.some_pages(i, n)}.values())
+        if pages:
+            self.started.append(self.k.start_migrate_pages(pages, node))
+
+    def move_pages_args(self, i, v, j, n, node, query):
+        p = self.pick(self.procs, i)
+        addrs = []
+        for x in range(n):
+            vma, addr = self.pick_addr(p, v + x, j + 3 * x)
+            if addr is not None and addr not in addrs:
+                addrs.append(addr)
+        nodes = None if query else [(node + x) % 2 for x in range(len(addrs))]
+        return p, addrs, nodes
+
+    @precondition(lambda self: self.procs)
+    @rule(
+        i=IDX,
+        v=IDX,
+        j=IDX,
+        n=st.integers(1, 3),
+        node=NODE,
+        query=st.booleans(),
+        move_all=st.booleans(),
+        caller=IDX,
+    )
+    def move_pages(self, i, v, j, n, node, query, move_all, caller):
+        p, addrs, nodes = self.move_pages_args(i, v, j, n, node, query)
+        c = self.pick(self.procs, caller)
+        flags = MPOL_MF_MOVE_ALL if move_all else MPOL_MF_MOVE
+        alone = not self.k.tasks  # else started paths run during the call and move pages
+        try:
+            status = self.k.move_pages(p.pid, addrs, nodes, flags, caller=c)
+        except OSError as e:
+            assert e.errno in (ENOENT, ENOMEM, EPERM), e
+            return
+        assert len(status) == len(addrs)
+        if query and alone:
+            for a, s in zip(addrs, status):
+                page = p.page_at(a)
+                assert s == (page.node if p.pte(a).kind == "present" else -ENOENT)
+        elif not move_all:
+            assert all(s != -EACCES or p.page_at(a).mapcount > 1 for a, s in zip(addrs, status))
+
+    @precondition(lambda self: self.procs)
+    @rule(i=IDX, v=IDX, j=IDX, n=st.integers(1, 3), node=NODE)
+    def start_move_pages(self, i, v, j, n, node):
+        p, addrs, nodes = self.move_pages_args(i, v, j, n, node, False)
+        self.started.append(self.k.start_move_pages(p.pid, addrs, nodes))
+
+    @precondition(lambda self: self.procs)
+    @rule(i=IDX, to=NODE, caller=IDX)
+    def sys_migrate_pages(self, i, to, caller):
+        p = self.pick(self.procs, i)
+        c = self.pick(self.procs, caller)
+        try:
+            rc = self.k.sys_migrate_pages(p.pid, [1 - to], [to], caller=c)
+        except OSError as e:
+            assert e.errno in (ENOMEM, EPERM), e
+            return
+        assert rc >= 0
+
+    # -- the scheduler --------------------------------------------------------------------------
+    @precondition(lambda self: self.k.tasks)
+    @rule(i=IDX, n=st.integers(1, 6))
+    def step(self, i, n):
+        for _ in range(n):
+            t = self.pick(self.k.tasks, i)
+            if t is None:
+                break
+            ev = self.k.step(t)
+            assert ev is None or ev.task == t.name
+
+    @rule(random=st.booleans())
+    def run(self, random):
+        self.k.run(policy="random" if random else "round-robin")
+        assert all(t.done for t in self.started if not t.daemon)
+
+    # -- invariants -----------------------------------------------------------------------------
+    @invariant()
+    def kernel_invariants_hold(self):
+        self.k.check()
+        # the only BUG 2.6.18 may hit here is unlock_page after writeout's -EIO (E14)
+        assert all(e.func == "unlock_page" for e in self.k.oopses), self.k.oopses
+
+    @invariant()
+    def started_tasks_end_well(self):
+        for t in self.started:
+            if id(t) in self.write_tasks and isinstance(t.error, OSError):
+                continue  # SIGSEGV: mprotect took write away while it slept
+            assert t.error is None, t.error
+            assert t.result != "oops"
+
+    @invariant()
+    def reads_see_what_was_written(self):
+        landed = self.land_writes()
+        still = []
+        for t, p, addr, seen in self.pending_reads:
+            seen.update(landed)
+            seen.add(self.expected(p, addr))
+            if t.done:
+                assert t.result in seen, (t.result, seen)
+            else:
+                still.append((t, p, addr, seen))
+        self.pending_reads = still
+
+    def teardown(self):
+        self.k.run()
+        self.land_writes()
+        self.k.check()
+        for p in self.procs:
+            for vma in p.vmas:
+                for a in vma.addresses():
+                    want = self.expected(p, a)
+                    if want != ZERO:
+                        assert p.read(a, 8) == want, (p, hex(a))
+        self.k.check()
+
+
+class BeforePatchMachine(EngineMachine):
+    variant = "before-patch"
+
+
+SETTINGS = settings(
+    max_examples=30,
+    stateful_step_count=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+
+TestPatched = EngineMachine.TestCase
+TestPatched.settings = SETTINGS
+TestBeforePatch = BeforePatchMachine.TestCase
+TestBeforePatch.settings = SETTINGS
