@@ -342,6 +342,9 @@ class Process:
         VM_NONLINEAR: it leaves the prio tree for mapping->i_mmap_nonlinear. Old ptes
         in the range are zapped and file ptes remembering the new offsets are
         installed (as with MAP_NONBLOCK); the next access faults the pages in.
+        A linear VMA asked for its own linear offset stays linear ("don't need a
+        nonlinear mapping"); the model then leaves its ptes alone (populate would
+        map the very pages a fault maps there).
         """
         self._check_alive()
         if addr % PAGE_SIZE:
@@ -355,6 +358,14 @@ class Process:
             raise OSError(EINVAL, "remap_file_pages: pgoff beyond the end of the file")
         k = self.kernel
         mapping = vma.file.mapping
+        if not vma.nonlinear and pgoff == vma.linear_page_index(addr):
+            k._event(
+                "sys_remap_file_pages",
+                f"pid {self.pid}: {addr:#x} +{pages} pages -> file pages {pgoff}.. is the "
+                "linear layout already: the vma stays linear",
+                {"pid": self.pid, "addr": addr, "pgoff": pgoff},
+            )
+            return
         if not vma.nonlinear:
             mapping.i_mmap.remove(vma)
             mapping.i_mmap_nonlinear.append(vma)

@@ -219,3 +219,21 @@ def test_nonlinear_fork_copies_file_ptes(k):
     assert c.read(v.start + PAGE_SIZE, 6) == b"page 2"
     assert c.page_at(v.start + PAGE_SIZE).node == 1
     k.check()
+
+
+def test_remap_to_the_linear_offset_keeps_a_linear_vma_linear(k):
+    f = k.create_file("f", 4)
+    p = k.spawn()
+    v = p.mmap(3, file=f, offset=PAGE_SIZE, shared=True)
+    p.write(v.start + PAGE_SIZE, b"two")
+    p.remap_file_pages(v.start + PAGE_SIZE, 1, 2)  # file page 2 sits there already
+    assert not v.nonlinear and v in f.mapping.i_mmap.query(2)
+    assert p.pte(v.start + PAGE_SIZE).kind == "present"
+    assert k.migrate_pages([p.page_at(v.start + PAGE_SIZE)], 1) == 0
+    assert p.pte(v.start + PAGE_SIZE).kind == "present"  # restored through the prio tree
+    p.remap_file_pages(v.start, 1, 3)  # a real rearrangement makes it nonlinear
+    assert v.nonlinear and v in f.mapping.i_mmap_nonlinear
+    p.remap_file_pages(v.start + 2 * PAGE_SIZE, 1, 3)  # now every call populates
+    assert p.pte(v.start + 2 * PAGE_SIZE).kind == "file"
+    assert p.read(v.start, 1) == p.read(v.start + 2 * PAGE_SIZE, 1)
+    k.check()
