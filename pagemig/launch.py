@@ -32,6 +32,10 @@ LAB_OFFLINE_FLAGS = (
 )
 
 
+PREHEAT_REFILL_DELAY = 10  # seconds
+WARM_TIMEOUT = 120  # seconds
+
+
 class LaunchError(Exception):
     """A launch that cannot go ahead (no notebooks, unknown chapter, server died)."""
 
@@ -136,6 +140,10 @@ def voila_command(
         "--Voila.port_retries=0",
         f"--Voila.token={token}",
         "--VoilaConfiguration.strip_sources=True",
+        # Run the notebook in a kernel started ahead of the first visitor, so the page
+        # shows at once; refill that pool only after the first page had time to render.
+        "--VoilaConfiguration.preheat_kernel=True",
+        f"--VoilaKernelManager.fill_delay={PREHEAT_REFILL_DELAY}",
         *extra,
     ]
 
@@ -164,6 +172,22 @@ def _descendants(pid: int) -> list[int]:
             out.append(child)
             todo.append(child)
     return out
+
+
+def _cpu_ticks(pid: int) -> int:
+    """User plus system CPU time of ``pid`` so far, in clock ticks (0 if it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
 
 
 def pid_alive(pid: int) -> bool:
@@ -271,6 +295,30 @@ class Server:
             return []
         return [self.proc.pid, *_descendants(self.proc.pid)]
 
+    def kernels(self) -> list[int]:
+        """Process ids of the kernels the server started."""
+        return [p for p in self.processes()[1:] if "ipykernel" in _cmdline(p)]
+
+    def wait_settled(self, settle: float = 2.0, timeout: float = 180.0) -> float | None:
+        """Block until the server has a kernel and it and the server have been idle (under
+        0.1 s of CPU between them) for ``settle`` seconds: Voilà's pre-heated kernel has
+        then run the whole notebook. Returns the seconds waited, None on timeout."""
+        hz = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+        t0 = time.monotonic()
+        last, quiet_since = None, None
+        while time.monotonic() - t0 < timeout:
+            if self.proc is None or self.proc.poll() is not None:
+                return None
+            if self.kernels():
+                used = sum(_cpu_ticks(p) for p in self.processes())
+                now = time.monotonic()
+                if last is None or used - last > 0.1 * hz:
+                    last, quiet_since = used, now
+                elif now - quiet_since >= settle:
+                    return now - t0
+            time.sleep(0.25)
+        return None
+
     def __enter__(self) -> Server:
         return self.start()
 
@@ -326,7 +374,7 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
-def _serve(server: Server, what: str) -> int:
+def _serve(server: Server, what: str, warm: bool = False) -> int:
     # A closed terminal or a plain `kill` stops the server as Ctrl-C does.
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _interrupt)
@@ -334,6 +382,11 @@ def _serve(server: Server, what: str) -> int:
     server.start()
     try:
         server.wait_ready()
+        if warm:
+            print("pagemig: running the notebook ahead of the first visitor ...", flush=True)
+            took = server.wait_settled(timeout=WARM_TIMEOUT)
+            if took is None:
+                print(f"pagemig: still running after {WARM_TIMEOUT} s; open it anyway", flush=True)
         print(f"\n    {what} is ready: open {server.url}\n", flush=True)
         print("pagemig: press Ctrl-C to stop", flush=True)
         server.proc.wait()
@@ -374,7 +427,7 @@ def cmd_present(args) -> int:
     except LaunchError as e:
         print(f"pagemig present: {e}", file=sys.stderr)
         return 2
-    return _serve(voila_server(notebook, port=args.port), f"Voilà on {notebook.name}")
+    return _serve(voila_server(notebook, port=args.port), f"Voilà on {notebook.name}", warm=True)
 
 
 def add_arguments(name: str, parser) -> None:

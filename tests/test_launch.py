@@ -79,6 +79,8 @@ def test_voila_command_hides_code_on_loopback(book):
     assert option(cmd, "Voila.port_retries") == "0"
     assert option(cmd, "Voila.token") == "tok"
     assert option(cmd, "VoilaConfiguration.strip_sources") == "True"
+    assert option(cmd, "VoilaConfiguration.preheat_kernel") == "True"
+    assert float(option(cmd, "VoilaKernelManager.fill_delay")) >= 5
     assert "--allow-root" not in cmd  # Voilà has no such flag and runs as root as is
 
 
@@ -160,15 +162,17 @@ def test_present_refuses_an_ambiguous_name(book):
 def served(monkeypatch):
     """Replace the blocking serve loop: record the server the command built."""
     seen = []
-    monkeypatch.setattr(launch, "_serve", lambda server, what: seen.append((server, what)) or 0)
+    monkeypatch.setattr(
+        launch, "_serve", lambda server, what, warm=False: seen.append((server, what, warm)) or 0
+    )
     return seen
 
 
 def test_cli_lab_builds_jupyterlab_on_the_book(book, served, monkeypatch):
     monkeypatch.setattr(os, "geteuid", lambda: 0)
     assert cli.main(["lab", "--notebooks", str(book), "--port", "8765"]) == 0
-    ((server, what),) = served
-    assert "JupyterLab" in what
+    ((server, what, warm),) = served
+    assert "JupyterLab" in what and not warm
     assert option(server.cmd, "ServerApp.root_dir") == str(book.resolve())
     assert option(server.cmd, "ServerApp.port") == "8765" and server.port == 8765
     assert "--allow-root" in server.cmd
@@ -178,7 +182,8 @@ def test_cli_lab_builds_jupyterlab_on_the_book(book, served, monkeypatch):
 def test_cli_present_builds_voila_on_the_lecture_or_a_chapter(book, served):
     assert cli.main(["present", "--notebooks", str(book)]) == 0
     assert cli.main(["present", "4", "--notebooks", str(book), "--port", "9999"]) == 0
-    (lecture, _), (chapter, what) = served
+    (lecture, _, warm), (chapter, what, _) = served
+    assert warm  # the URL is printed once the notebook ran in the pre-heated kernel
     assert lecture.cmd[3] == str(book.resolve() / "08-lecture.ipynb")
     assert chapter.cmd[3] == str(book.resolve() / "04-nonlinear-mappings.ipynb")
     assert chapter.port == 9999 and "04-nonlinear-mappings" in what
@@ -187,7 +192,7 @@ def test_cli_present_builds_voila_on_the_lecture_or_a_chapter(book, served):
 def test_cli_default_book_is_the_repository_notebooks(served):
     assert launch.book_dir() == ROOT / "notebooks"
     cli.main(["lab"])
-    ((server, _),) = served
+    ((server, _, _),) = served
     assert option(server.cmd, "ServerApp.root_dir") == str(ROOT / "notebooks")
 
 
@@ -234,6 +239,35 @@ def test_stop_ends_the_server_and_what_it_started():
     assert server.proc is None
     assert [p for p in tree if launch.pid_alive(p)] == []
     server.stop()  # twice is fine
+
+
+def test_wait_settled_waits_for_the_kernel_to_finish_its_work():
+    """A "server" whose "kernel" computes for a while, then idles: wait_settled returns
+    after the work (the pre-heated notebook) is done, not before."""
+    busy = "import sys, time\nt = time.process_time()\nwhile time.process_time() - t < 1.0: pass\n"
+    busy += "print('done', flush=True)\ntime.sleep(600)"
+    fake = (
+        "import subprocess, sys, time\n"
+        f"subprocess.Popen([sys.executable, '-c', {busy!r}, 'ipykernel_launcher'])\n"
+        "time.sleep(600)"
+    )
+    server = launch.Server(
+        cmd=[sys.executable, "-c", fake],
+        port=0,
+        token="t",
+        url="",
+        ready_url="",
+        log=subprocess.PIPE,
+    ).start()
+    try:
+        t0 = time.monotonic()
+        took = server.wait_settled(settle=1.0, timeout=60)
+        assert took is not None and len(server.kernels()) == 1
+        assert server.proc.stdout.readline() == b"done\n"  # the work was over when it returned
+        assert time.monotonic() - t0 >= 1.0 + 1.0
+    finally:
+        server.proc.stdout.close()
+        server.stop(timeout=5)
 
 
 def test_wait_ready_reports_a_server_that_died():

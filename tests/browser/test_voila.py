@@ -1,0 +1,67 @@
+"""The lecture notebook under Voilà, as ``pagemig present`` serves it, in chromium: code hidden,
+no error or traceback, every widget rendered as a widget, a MigrationLab that answers the
+keyboard, the mouse and Step. Prints the time from page load to the first rendered widget
+(target: under 5 s) and saves screenshots of the lecture view.
+
+The Voilà server (and the kernel it starts for the page) is stopped when the test ends.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from conftest import LECTURE
+from pagekit import (
+    INSPECT,
+    exercise_migration_lab,
+    first_widget_ms,
+    migration_labs,
+    stored_widget_outputs,
+    wait_until_shown,
+)
+
+pytestmark = pytest.mark.timeout(300)
+
+
+def test_lecture_under_voila(lecture_voila, page, screenshots):
+    expected = stored_widget_outputs(json.loads(LECTURE.read_text()))
+    assert expected >= 1, "the lecture notebook shows no widget"
+
+    # As `pagemig present` does: wait until the pre-heated kernel has run the notebook.
+    warm_s = lecture_voila.wait_settled(timeout=180)
+    assert warm_s is not None, "Voilà's pre-heated kernel never finished the lecture"
+
+    t0 = time.monotonic()
+    page.goto(lecture_voila.url, timeout=120_000)
+    first_ms = first_widget_ms(page)
+    body = page.locator("body").element_handle()
+    problems, seen = wait_until_shown(
+        lambda: page.evaluate(INSPECT, body), expected, f"Voilà {LECTURE.name}", timeout_s=60
+    )
+    all_s = time.monotonic() - t0
+    assert problems == []
+
+    # Code hidden: every code cell without its input, no editor, no prompt, no source.
+    code_cells = page.locator(".jp-CodeCell")
+    assert code_cells.count() > 0
+    assert page.locator(".jp-CodeCell:not(.jp-mod-noInput)").count() == 0
+    assert page.locator(".jp-CodeCell .jp-InputArea, .cm-editor, .CodeMirror").count() == 0
+    assert "build_scenario(" not in page.locator("body").inner_text()
+
+    labs = migration_labs(page.locator("body"))
+    assert labs.count() >= 1, "the lecture shows no MigrationLab"
+    page.screenshot(path=str(screenshots / "voila-08-lecture.png"), full_page=True)
+    did = exercise_migration_lab(labs.first, f"Voilà {LECTURE.name}")
+    labs.first.screenshot(path=str(screenshots / "voila-08-lecture-migrationlab.png"))
+
+    uncaught = [e for e in page.console_errors if e.startswith("pageerror")]
+    assert uncaught == [], "uncaught errors in the page"
+    print(
+        f"\n[browser] Voilà {LECTURE.name}: pre-heated in {warm_s:.1f} s after start; "
+        f"page load -> first rendered widget "
+        f"{first_ms / 1000:.2f} s (target < 5 s); all {seen['widgets']} widgets and "
+        f"{seen['images']} images rendered after {all_s:.1f} s; {labs.count()} MigrationLab(s); "
+        f"MigrationLab: {'; '.join(did)}"
+    )
