@@ -637,7 +637,6 @@ class Kernel:
         n = 0
         try:
             while n < 5_000_000:
-                n += 1
                 try:
                     item = next(gen)
                 except StopIteration as stop:
@@ -650,8 +649,7 @@ class Kernel:
                         value = stop.value
                         what = f"returns {_fmt_result(value)}"
                         record(task, ("return", what, {"result": value}), "return")
-                    n -= 1  # the return is not a step of the task
-                    return n + 1
+                    return n + 1  # (the return is not one of the task's steps)
                 except PagemigError as exc:
                     task.done = True
                     task.error = exc
@@ -660,8 +658,8 @@ class Kernel:
                         self.clock += 1
                     else:
                         record(task, ("error", str(exc), {}), "error")
-                    n -= 1
                     return n + 1
+                n += 1
                 if isinstance(item, Wait):
                     task.wait = item
                     if record is None:

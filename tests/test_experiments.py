@@ -261,3 +261,41 @@ def test_bench_quick_prints_every_figure(capsys):
         "target <= 5 s",
     ):
         assert label in out, label
+
+
+# -- the scheduler's lone-task fast path (every trial runs through it) -------------------
+def _events(k):
+    return [(e.seq, e.task, e.func, e.what, e.kind, e.data) for e in k.trace]
+
+
+@pytest.mark.parametrize("mapping", ["anonymous", "file linear", "file nonlinear"])
+@pytest.mark.parametrize(
+    "dirty,writepage", [(False, "ok"), (True, "ok"), (True, "activate"), (True, "error")]
+)
+@pytest.mark.parametrize("variant", ["patched", "before-patch", "unsafe-writeout"])
+def test_finish_fast_path_records_what_stepping_records(mapping, dirty, writepage, variant):
+    """Kernel.migrate_pages (which runs a lone task without the scheduler's per-step
+    bookkeeping) leaves the same trace, clock and counters as run() stepping it, traced
+    or not."""
+    from pagemig.scenarios import build_scenario
+
+    def machine(trace):
+        sc = build_scenario(
+            mapping, dirty=dirty, writepage=writepage, variant=variant, sharers=2, pins=0
+        )
+        sc.kernel.tracing = trace
+        return sc
+
+    results = []
+    for trace in (True, False):
+        a, b = machine(trace), machine(trace)
+        rc_a = a.kernel.migrate_pages([a.page], 1)
+        a.kernel.run()
+        t = b.start_migration()
+        b.kernel.run()
+        assert t.result == rc_a
+        assert _events(a.kernel) == _events(b.kernel)
+        assert (a.kernel.clock, a.kernel.vmstat) == (b.kernel.clock, b.kernel.vmstat)
+        a.kernel.check()
+        results.append((rc_a, a.kernel.clock, dict(a.kernel.vmstat)))
+    assert results[0] == results[1]  # tracing changes nothing but the trace
