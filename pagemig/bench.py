@@ -168,7 +168,7 @@ def run(quick: bool = False, repeats: int | None = None, out=print) -> dict:
     if quick:
         pages, migrations, walks_n, sweep_n = 300, 20, 20, 5_000
     else:
-        pages, migrations, walks_n, sweep_n = 3000, 100, 200, 100_000
+        pages, migrations, walks_n, sweep_n = 3000, 200, 200, 100_000
     vma_counts = (10, 100, 1000, 10_000)
     cpus = os.cpu_count() or 1
     out(
