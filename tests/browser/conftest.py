@@ -158,16 +158,22 @@ def start_lab(notebooks: Path, tmp: Path) -> launch.Server:
     """JupyterLab on ``notebooks``, isolated, with ``window.jupyterapp`` exposed so the tests
     can read cell models (the clicks still go through the real menus and widgets)."""
     env = isolated_env(tmp)
-    # No "would you like to get notified about Jupyter news?" toast, no update check.
-    notify = tmp / "lab-settings" / "@jupyterlab" / "apputils-extension"
-    notify.mkdir(parents=True, exist_ok=True)
-    (notify / "notification.jupyterlab-settings").write_text(
-        json.dumps({"fetchNews": "false", "checkForUpdates": False})
-    )
+    # No "would you like to get notified about Jupyter news?" toast, no update check, and
+    # no autosave: the tests run the book's notebooks but never write them.
+    settings = {
+        "apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
+        "docmanager-extension/plugin": {"autosave": False},
+    }
+    for name, values in settings.items():
+        f = tmp / "lab-settings" / "@jupyterlab" / f"{name}.jupyterlab-settings"
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_text(json.dumps(values))
     extra = (
         "--LabApp.expose_app_in_browser=True",
         f"--LabApp.user_settings_dir={tmp / 'lab-settings'}",
         f"--LabApp.workspaces_dir={tmp / 'lab-workspaces'}",
+        # The checkpoint JupyterLab makes when it opens a notebook goes here, not into the book.
+        f"--FileCheckpoints.checkpoint_dir={tmp / 'checkpoints'}",
         "--ServerApp.log_level=WARN",
     )
     server = launch.lab_server(notebooks, extra=extra, env=env, cwd=str(tmp))

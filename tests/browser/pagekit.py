@@ -264,6 +264,7 @@ def migration_labs(scope):
 
 IMAGE_DIGEST = """async (img) => {
   try { await img.decode(); } catch (e) {}
+  if (!img.complete || !img.naturalWidth) return null;  // between two pictures
   const c = document.createElement('canvas');
   c.width = img.naturalWidth; c.height = img.naturalHeight;
   const g = c.getContext('2d');
@@ -274,17 +275,22 @@ IMAGE_DIGEST = """async (img) => {
 }"""
 
 
-def figure_pixels(lab) -> str:
+def figure_pixels(lab, timeout_s: float = 30) -> str:
     """Size and SHA-256 of the pixels the MigrationLab's figure shows right now."""
     img = lab.locator(".widget-image").first
     img.wait_for(state="visible")
-    return img.evaluate(IMAGE_DIGEST)
+    deadline = time.monotonic() + timeout_s
+    while (digest := img.evaluate(IMAGE_DIGEST)) is None:
+        if time.monotonic() > deadline:
+            raise AssertionError("the MigrationLab's figure never finished loading")
+        lab.page.wait_for_timeout(100)
+    return digest
 
 
 def wait_for_new_pixels(lab, before: str, what: str, timeout_s: float = 30) -> str:
     deadline = time.monotonic() + timeout_s
     while True:
-        now = figure_pixels(lab)
+        now = figure_pixels(lab, timeout_s)
         if now != before:
             return now
         if time.monotonic() > deadline:
@@ -350,5 +356,6 @@ def exercise_migration_lab(lab, where: str) -> list[str]:
     px = wait_for_new_pixels(lab, px, f"{where}: {what}")
     done.append(what)
     b, a = click_step(lab)
+    wait_for_new_pixels(lab, px, f"{where}: Step")  # the figure's title counts the steps
     done.append(f"Step: event #{b} -> #{a}")
     return done
