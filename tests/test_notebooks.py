@@ -322,6 +322,36 @@ def test_each_chapter_states_goals_and_ends_with_three_exercises(path):
     assert made >= 3, f"{made} exercises"
 
 
+OTHER_SEEDS = range(8)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_exercise_can_be_solved_and_checked(path, capsys):
+    """The stored notebook only shows the questions (``check(None)`` computes nothing),
+    so run its code here and make each exercise compute its answer, for its own seed
+    and for other seeds a reader may try, and accept it; a wrong answer gets a hint."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from widgets.quiz import Exercise
+
+    namespace = {"__name__": "__main__"}
+    for code in code_of(load(path)):
+        exec(compile(code, str(path), "exec"), namespace)  # noqa: S102 - the book's own code
+    exercises = [v for v in namespace.values() if isinstance(v, Exercise)]
+    assert len(exercises) >= 3
+    for ex in exercises:
+        for other in [ex, *(ex.with_seed(s) for s in OTHER_SEEDS)]:
+            answer = other.answer
+            assert other.check(answer).correct is True, f"{other.title} seed {other.seed}"
+            assert other.text and "{" not in other.text, f"{other.title}: unformatted question"
+        wrong = "surely not this" if ex.choices is None else None
+        if wrong is not None:
+            feedback = ex.check(wrong)
+            assert feedback.correct is False and "Hint:" in repr(feedback)
+    capsys.readouterr()
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_skip_markers_are_rare_and_explained(path):
     for i, code in enumerate(code_of(load(path))):
