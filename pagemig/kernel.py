@@ -15,7 +15,7 @@ from .errors import DeadlockError, InvalidArgument, InvariantError, PagemigError
 from .fs import File, SwapSpace, end_io
 from .page import Node, Page, get_page, put_page
 from .process import Process
-from .rmap import AnonVma
+from .rmap import AnonVma, page_mapping
 from .sched import Task, Wait
 from .trace import Event, Trace
 
@@ -173,6 +173,24 @@ class Kernel:
             raise ValueError(f"pfn {page.pfn} is a free frame, not a page in use")
         return page
 
+    def _check_reachable(self, page: Page, what: str) -> None:
+        """Refuse a page nothing outside migration could find now: neither mapped by a
+        present pte nor in a page cache or the swap cache (an anonymous page whose ptes
+        are all migration entries, an old page a finished migration left to a sleeper).
+        The kernel reaches pages through ptes (get_user_pages, page-table walks) or
+        page-cache lookups; a migration entry sends get_user_pages to sleep instead."""
+        if page.mapcount > 0:
+            return
+        mapping = page_mapping(self, page)
+        if mapping is not None:
+            index = page.private if page.swapcache else page.index
+            if mapping.page_tree.get(index) is page:
+                return
+        raise ValueError(
+            f"pfn {page.pfn} is neither mapped nor in a page cache: nothing could reach it "
+            f"to {what}"
+        )
+
     def free_frames(self, node: int) -> int:
         self._check_node(node)
         return self.nodes[node].nr_free
@@ -195,6 +213,7 @@ class Kernel:
     def pin(self, page: Page) -> None:
         """An extra reference, as get_user_pages takes: migration sees count too high."""
         self._check_page(page)
+        self._check_reachable(page, "pin it")
         get_page(page, "pin")
         self._event(
             "get_user_pages", f"pfn {page.pfn} pinned (count {page.count})", {"pfn": page.pfn}
@@ -217,6 +236,7 @@ class Kernel:
         now, dropped with the lock), so the page cannot be freed under it.
         """
         self._check_page(page)
+        self._check_reachable(page, "lock it")
         get_page(page, "lookup")
 
         def holder():
@@ -245,26 +265,18 @@ class Kernel:
     def start_writeback(self, page: Page) -> Task:
         """Writeback of a dirty file page, as pdflush or fsync would start it
         (lock, clear dirty, writepage, I/O completes later). The page is looked up
-        now (a reference held until writepage is called); if it left the page cache
-        before the lock was taken (migrated), there is nothing to write."""
+        in the page cache now and a reference held until writepage is called (so a
+        migration meanwhile fails its reference-count gate)."""
         self._check_page(page)
         if page.anon or page.mapping is None:
             raise ValueError(f"pfn {page.pfn} is not a file page")
+        self._check_reachable(page, "write it back")
         from .fs import clear_page_dirty_for_io, writepage
 
         get_page(page, "lookup")
 
         def wb():
             yield from self.lock_page(page, "write_one_page")
-            if page.mapping is None:
-                self.unlock_page(page)
-                put_page(page, "lookup", self)
-                yield (
-                    "write_one_page",
-                    f"pfn {page.pfn} left the page cache meanwhile: nothing to write",
-                    {"pfn": page.pfn},
-                )
-                return 0
             yield ("write_one_page", f"pfn {page.pfn} locked for writeback", {"pfn": page.pfn})
             if page.writeback:
                 yield from self.wait_on_page_writeback(page, "write_one_page")
@@ -290,6 +302,9 @@ class Kernel:
         self._check_page(page)
         if not page.anon or page.swapcache:
             raise ValueError(f"pfn {page.pfn} is not an anonymous page outside the swap cache")
+        self._check_reachable(page, "swap it out")
+        if page.locked:
+            raise ValueError(f"pfn {page.pfn} is locked by {page.lock_owner}: reclaim skips it")
         slot = self.swap.get_swap_page()
         page.swapcache = True
         page.private = slot
@@ -347,6 +362,7 @@ class Kernel:
         pages = list(pages)
         for p in pages:
             self._check_page(p)
+            self._check_reachable(p, "migrate it")
         if len({id(p) for p in pages}) != len(pages):
             raise ValueError("the same page appears twice in the list")
         return pages

@@ -441,3 +441,57 @@ def test_misuse_exit_with_an_access_in_flight(k):
     p.exit()
     assert p.pid not in k.processes and k.pages_in_use() == []
     k.check()
+
+
+def test_misuse_pages_nothing_could_reach():
+    k, f, p, v, a = _machine()
+    page = p.page_at(a.start)
+    t = k.start_migrate_pages([page], 1)
+    while p.pte(a.start).kind != "migration":
+        k.step(t)
+    assert page.mapcount == 0 and p.page_at(a.start) is page  # only a migration entry left
+    for fn in (
+        lambda: k.pin(page),  # get_user_pages would sleep on the entry instead
+        lambda: k.migrate_pages([page], 0),
+        lambda: k.start_lock_holder(page),
+        lambda: k.add_to_swap(page),
+    ):
+        _assert_refused(k, ValueError, fn)
+    # a file page under migration is still in the page cache: a lookup can pin it
+    fpage = p.page_at(v.start)
+    tf = k.start_migrate_pages([fpage], 1)
+    while p.pte(v.start).kind != "migration":
+        k.step(tf)
+    k.pin(fpage)
+    k.run()
+    assert tf.result == 1 and p.page_at(v.start) is fpage  # the pin failed the gate
+    # the old anonymous page a finished migration leaves to a sleeping fault
+    old = p.page_at(a.start)
+    t2 = k.start_migrate_pages([old], 0)
+    while not k.trace.find("migrate_page_move_mapping", task=t2.name):
+        k.step(t2)  # past the gate: a sleeper's reference no longer fails it
+    acc = p.start_access(a.start)
+    while not acc.blocked:
+        k.step(acc)
+    while not t2.done:
+        k.step(t2)
+    assert old.count == 1 and old.mapping is None  # the sleeper's reference
+    _assert_refused(k, ValueError, lambda: k.migrate_pages([old], 1))
+    _assert_refused(k, ValueError, lambda: k.pin(old))
+    k.run()
+    assert acc.result == b"a" and old.count == 0
+    k.unpin(fpage)
+    k.check()
+
+
+def test_misuse_add_to_swap_of_a_locked_page(k):
+    p = k.spawn()
+    v = p.mmap(1)
+    p.write(v.start, b"x")
+    page = p.page_at(v.start)
+    h = k.start_lock_holder(page, hold=2)
+    k.step(h)
+    _assert_refused(k, ValueError, lambda: k.add_to_swap(page))
+    k.run()
+    assert k.add_to_swap(page) > 0
+    k.check()

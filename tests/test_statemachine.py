@@ -70,12 +70,21 @@ class EngineMachine(RuleBasedStateMachine):
         return v, v.start + (j % v.pages) * PAGE_SIZE
 
     def live_pages(self):
-        """Pages mapped by some process now (what page_at gives), in pfn order."""
+        """Pages some process maps now (what page_at gives) that a caller could reach:
+        mapped by a present pte, or a file page still in its page cache (an anonymous
+        page whose ptes are all migration entries is out of reach), in pfn order."""
         seen = {}
         for p in self.procs:
             for vpn in sorted(p.ptes):
                 page = p.page_at(vpn * PAGE_SIZE)
-                if page is not None:
+                if page is None:
+                    continue
+                cached = (
+                    page.mapping is not None
+                    and not page.anon
+                    and page.mapping.page_tree.get(page.index) is page
+                )
+                if page.mapcount > 0 or cached:
                     seen[page.pfn] = page
         return [seen[pfn] for pfn in sorted(seen)]
 
@@ -183,20 +192,24 @@ class EngineMachine(RuleBasedStateMachine):
             self.anon[(p.pid, addr // PAGE_SIZE)] = data
 
     def land_writes(self) -> list[bytes]:
-        """Apply the started writes that completed, in the order they wrote (their
-        "access" event), to the model; returns their tokens."""
-        done = [w for w in self.pending_writes if w[0].done]
-        self.pending_writes = [w for w in self.pending_writes if not w[0].done]
-
-        def when(w):
-            evs = [e.seq for e in self.k.trace if e.task == w[0].name and e.func == "access"]
-            return evs[-1] if evs else -1
-
+        """Apply the started writes that have written (their "access" event is in the
+        trace), in the order they wrote, to the model; returns their tokens. This runs
+        after every rule, so a write lands in the model before any later rule
+        (remap, fork) changes what its address means."""
+        wrote, still = [], []
+        for w in self.pending_writes:
+            t = w[0]
+            seqs = [e.seq for e in self.k.trace if e.task == t.name and e.func == "access"]
+            if seqs:
+                wrote.append((seqs[-1], w))
+            elif not t.done:
+                still.append(w)
+            # done without writing: SIGSEGV (mprotect took write away meanwhile)
+        self.pending_writes = still
         landed = []
-        for t, p, addr, data in sorted(done, key=when):
-            if t.error is None:  # a SIGSEGV (mprotect meanwhile) writes nothing
-                self.store(p, addr, data)
-                landed.append(data)
+        for _, (_t, p, addr, data) in sorted(wrote, key=lambda x: x[0]):
+            self.store(p, addr, data)
+            landed.append(data)
         return landed
 
     @precondition(lambda self: self.procs)
@@ -265,7 +278,7 @@ class EngineMachine(RuleBasedStateMachine):
 
     @rule(i=IDX)
     def add_to_swap(self, i):
-        anon = [p for p in self.live_pages() if p.anon and not p.swapcache]
+        anon = [p for p in self.live_pages() if p.anon and not p.swapcache and not p.locked]
         page = self.pick(anon, i)
         if page is not None:
             self.k.add_to_swap(page)
