@@ -309,13 +309,16 @@ def do_wp_page(k, proc, vma, address: int, pte: Pte):
     """do_wp_page(): a write to a present read-only pte.
 
     A shared writable mapping just gains write. A private mapping reuses an
-    anonymous page only this process maps; otherwise it copies (COW).
+    anonymous page only this process maps, and only if it gets the page lock
+    (2.6.18 tests can_share_swap_page() under TestSetPageLocked: a page that
+    migration holds locked may have migration entries mapcount does not count);
+    otherwise it copies (COW).
     """
     vpn = address >> PAGE_SHIFT
     old = k.pfn_to_page(pte.pfn)
     if not vma.write:
         raise AssertionError("write to a read-only vma reached do_wp_page")
-    if vma.shared or (old.anon and old.mapcount == 1 and not old.swapcache):
+    if vma.shared or (old.anon and old.mapcount == 1 and not old.swapcache and not old.locked):
         proc.ptes[vpn] = Pte("present", pfn=pte.pfn, write=True, young=True, dirty=True)
         yield (
             "do_wp_page",

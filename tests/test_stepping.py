@@ -366,3 +366,24 @@ def step_to_end_alone(k, t):
     while not t.done:
         assert k.step(t) is not None, "blocked"
     return t.result
+
+
+def test_cow_write_while_the_page_is_half_unmapped_copies(k):
+    p = k.spawn()
+    v = p.mmap(1)
+    p.write(v.start, b"parent")
+    c = p.fork()
+    page = p.page_at(v.start)
+    t = k.start_migrate_pages([page], 1)
+    step_until(k, t, lambda e: e.func == "try_to_unmap_one" and e.data["pid"] == p.pid)
+    assert p.pte(v.start).kind == "migration" and page.mapcount == 1  # c still maps it
+    w = c.start_access(v.start, write=True, data=b"child!")
+    while not w.done:
+        k.step(w)
+    # do_wp_page may reuse a page only if it gets the page lock: migration holds it
+    assert c.page_at(v.start) is not page
+    k.run()
+    assert t.result == 0
+    assert p.read(v.start, 6) == b"parent" and c.read(v.start, 6) == b"child!"
+    assert not p.pte(v.start).write or p.page_at(v.start).mapcount == 1
+    k.check()
