@@ -19,14 +19,15 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from pagekit import (
+
+from pagemig import launch
+
+from .pagekit import (
     FIRST_WIDGET_OBSERVER,
     RENDERED_WIDGET_OUTPUT,
     close_lab_documents,
     load_lab,
 )
-
-from pagemig import launch
 
 ROOT = Path(__file__).resolve().parents[2]
 BOOK = ROOT / "notebooks"

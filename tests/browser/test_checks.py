@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import nbformat
 import pytest
-from conftest import new_page, shutdown_kernels, start_lab, stop_server
-from pagekit import (
+
+from .conftest import new_page, shutdown_kernels, start_lab, stop_server
+from .pagekit import (
     close_lab_documents,
     lab_cell_problems,
     load_lab,

@@ -12,8 +12,9 @@ from __future__ import annotations
 import time
 
 import pytest
-from conftest import BOOK, LECTURE
-from pagekit import (
+
+from .conftest import BOOK, LECTURE
+from .pagekit import (
     WIDGET_MIME,
     WIDGET_OUTPUT,
     exercise_migration_lab,

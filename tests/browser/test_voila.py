@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 import time
 
-from conftest import LECTURE
-from pagekit import (
+from .conftest import LECTURE
+from .pagekit import (
     INSPECT,
     WIDGET_MIME,
     exercise_migration_lab,
