@@ -204,6 +204,7 @@ def test_cli_reports_bad_arguments_without_starting_anything(book, served, capsy
     assert served == []
     with pytest.raises(SystemExit):
         cli.main(["lab", "--port", "eighty"])
+    assert "invalid int value: 'eighty'" in capsys.readouterr().err
 
 
 # -- stopping -----------------------------------------------------------------------------------

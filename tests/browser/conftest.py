@@ -45,6 +45,24 @@ CHROMIUM_FLAGS = [
 VIEWPORT = {"width": 1400, "height": 1000}
 
 
+TIMINGS: list[str] = []
+
+
+def report(line: str) -> None:
+    """Print a timing line now (``pytest -s``) and again in the run's summary."""
+    print(f"\n[browser] {line}")
+    TIMINGS.append(line)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if TIMINGS:
+        terminalreporter.section(
+            "pagemig browser timings (target: page load -> first widget < 5 s)"
+        )
+        for line in TIMINGS:
+            terminalreporter.write_line(line)
+
+
 def chromium_path() -> str | None:
     """Debian's chromium (or $PAGEMIG_CHROMIUM), never a browser Playwright downloads."""
     given = os.environ.get("PAGEMIG_CHROMIUM")
@@ -227,7 +245,7 @@ def lab_app(browser, book_lab):
     context, pg = new_page(browser)
     try:
         pg.load_s = load_lab(pg, book_lab)
-        print(f"\n[browser] JupyterLab loaded in {pg.load_s:.1f} s")
+        report(f"JupyterLab loaded in {pg.load_s:.1f} s")
         yield pg
     finally:
         context.close()

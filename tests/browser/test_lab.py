@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from .conftest import BOOK, LECTURE
+from .conftest import BOOK, LECTURE, report
 from .pagekit import (
     WIDGET_MIME,
     WIDGET_OUTPUT,
@@ -78,8 +78,8 @@ def test_notebook_runs_and_renders_in_jupyterlab(notebook, lab, screenshots):
     timing = f"open -> kernel idle {open_s:.1f} s, Run All {ran_s:.1f} s, checks {checked_s:.1f} s"
     if first_ms is not None:
         timing += f", Run All -> first widget {(first_ms - run_all_ms) / 1000:.2f} s"
-    print(
-        f"\n[browser] JupyterLab {notebook.name}: {len(cells)} cells, {widgets} widget(s), "
+    report(
+        f"JupyterLab {notebook.name}: {len(cells)} cells, {widgets} widget(s), "
         f"{labs.count()} MigrationLab(s); {timing}"
         + (f"; MigrationLab: {'; '.join(did)}" if did else "")
     )

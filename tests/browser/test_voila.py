@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import time
 
-from .conftest import LECTURE
+from .conftest import LECTURE, report
 from .pagekit import (
     INSPECT,
     WIDGET_MIME,
@@ -55,8 +55,8 @@ def test_lecture_under_voila(lecture_voila, page, screenshots):
 
     uncaught = [e for e in page.console_errors if e.startswith("pageerror")]
     assert uncaught == [], "uncaught errors in the page"
-    print(
-        f"\n[browser] Voilà {LECTURE.name}: pre-heated in {warm_s:.1f} s after start; "
+    report(
+        f"Voilà {LECTURE.name}: notebook pre-run {warm_s:.1f} s after the server answered; "
         f"page load -> first rendered widget "
         f"{first_ms / 1000:.2f} s (target < 5 s); all {seen['widgets']} widgets and "
         f"{seen['images']} images rendered after {all_s:.1f} s; {labs.count()} MigrationLab(s); "
