@@ -387,3 +387,30 @@ def test_cow_write_while_the_page_is_half_unmapped_copies(k):
     assert p.read(v.start, 6) == b"parent" and c.read(v.start, 6) == b"child!"
     assert not p.pte(v.start).write or p.page_at(v.start).mapcount == 1
     k.check()
+
+
+@pytest.mark.parametrize("kind", ["anon", "private file"])
+def test_fork_in_the_middle_of_the_restore_walk(k, kind):
+    f = k.create_file("f", 2)
+    p = k.spawn()
+    if kind == "anon":
+        v = p.mmap(2)
+        p.write(v.start, b"anon")
+    else:
+        v = p.mmap(2, file=f, shared=False)
+        p.read(v.start, 1)  # the file page, mapped read-only
+        p.write(v.start + PAGE_SIZE, b"cow")  # gives the vma an anon_vma: fork copies its ptes
+    c1 = p.fork()
+    page = p.page_at(v.start)
+    assert c1.page_at(v.start) is page and page.mapcount == 2
+    t = k.start_migrate_pages([page], 1)
+    step_until(k, t, lambda e: e.func == "remove_migration_pte")  # p's pte restored, c1's not
+    assert c1.pte(v.start).kind == "migration"
+    c2 = c1.fork()  # copies c1's migration entry; its vma joins the walk's list at the end
+    assert c2.pte(v.start).kind == "migration"
+    k.run()
+    assert t.result == 0
+    new = p.page_at(v.start)
+    assert new.node == 1 and c1.page_at(v.start) is new and c2.page_at(v.start) is new
+    assert new.mapcount == 3
+    k.check()
