@@ -128,9 +128,13 @@ def test_page_at_attributes(k):
     p.write(v.start, b"a")
     page = p.page_at(v.start)
     assert page.node == 0 and page.mapcount == 1 and page.count == 1
-    assert page.dirty is False or page.dirty is True
+    assert page.dirty is False and p.pte(v.start).dirty  # the dirt is in the pte so far
     assert page.locked is False
     assert page.pfn == p.pte(v.start).pfn
+    k.migrate_pages([page], 1)
+    page = p.page_at(v.start)
+    assert page.node == 1 and page.dirty is True  # unmapping carried it to PG_dirty
+    assert p.read(v.start, 1) == b"a"
     c = p.fork()
     assert c.page_at(v.start) is page and page.mapcount == 2 and page.count == 2
     f = k.create_file("f", 2)

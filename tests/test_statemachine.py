@@ -43,6 +43,19 @@ class EngineMachine(RuleBasedStateMachine):
         self.pending_writes: list = []  # (task, proc, addr, token)
         self.write_tasks: set[int] = set()
         self.token = 0
+        # a populated start, so that short runs already meet dirty, shared and
+        # anonymous pages: two processes share the write-out file (one page dirty)
+        # and the migrate_page file; the first also has two anonymous pages
+        first = self.procs[0]
+        first.mmap(2)
+        first.mmap(3, file=self.files[1], shared=True)
+        first.mmap(2, file=self.files[0], shared=True)
+        self.procs.append(k.spawn())
+        self.procs[1].mmap(3, file=self.files[1], shared=True)
+        for v, j in ((0, 0), (0, 1), (1, 0), (2, 1)):
+            self.write(0, v, j)
+        for v, j in ((0, 0), (0, 1)):
+            self.read(1, v, j)
 
     # -- the model ------------------------------------------------------------------
     def expected(self, proc, addr) -> bytes:
@@ -339,7 +352,7 @@ class EngineMachine(RuleBasedStateMachine):
             for a, s in zip(addrs, status):
                 page = p.page_at(a)
                 assert s == (page.node if p.pte(a).kind == "present" else -ENOENT)
-        elif not move_all:
+        elif not move_all and alone:
             assert all(s != -EACCES or p.page_at(a).mapcount > 1 for a, s in zip(addrs, status))
 
     @precondition(lambda self: self.procs)
@@ -359,6 +372,39 @@ class EngineMachine(RuleBasedStateMachine):
             assert e.errno in (ENOMEM, EPERM), e
             return
         assert rc >= 0
+
+    @precondition(lambda self: self.procs)
+    @rule(
+        i=IDX,
+        v=IDX,
+        j=IDX,
+        write=st.booleans(),
+        lead=st.integers(0, 14),
+        pattern=st.lists(st.booleans(), max_size=30),
+    )
+    def race(self, i, v, j, write, lead, pattern):
+        """Migrate a page while its process touches it: ``lead`` migration steps, then
+        the interleaving ``pattern`` gives (True: a migration step, False: an access
+        step); whatever is left runs later."""
+        p = self.pick(self.procs, i)
+        vma, addr = self.pick_addr(p, v, j, writable=write)
+        if vma is None or p.pte(addr).kind != "present":
+            return
+        page = p.page_at(addr)
+        t = self.k.start_migrate_pages([page], 1 - page.node)
+        self.started.append(t)
+        if write:
+            self.token += 1
+            data = b"%08d" % self.token
+            acc = p.start_access(addr, write=True, data=data)
+            self.write_tasks.add(id(acc))
+            self.pending_writes.append((acc, p, addr, data))
+        else:
+            acc = p.start_access(addr, n=8)
+            self.pending_reads.append((acc, p, addr, {self.expected(p, addr)}))
+        self.started.append(acc)
+        for mig in [True] * lead + pattern:
+            self.k.step(t if mig else acc)
 
     # -- the scheduler --------------------------------------------------------------------------
     @precondition(lambda self: self.k.tasks)
