@@ -414,3 +414,24 @@ def test_fork_in_the_middle_of_the_restore_walk(k, kind):
     assert new.node == 1 and c1.page_at(v.start) is new and c2.page_at(v.start) is new
     assert new.mapcount == 3
     k.check()
+
+
+def test_e23_the_sleepers_reference_fails_the_gate_once(k):
+    # 2.6.18's migration_entry_wait takes get_page() on the old page before it sleeps
+    # (modern kernels wait without a reference): a sleeper that arrives before the
+    # reference-count gate makes that pass fail with -EAGAIN and roll back.
+    p = k.spawn()
+    v = p.mmap(1)
+    p.write(v.start, b"anon")
+    page = p.page_at(v.start)
+    t = k.start_migrate_pages([page], 1)
+    step_until(k, t, lambda e: e.func == "try_to_unmap_one")
+    acc = p.start_access(v.start, n=4)
+    step_until(k, acc, lambda e: e.kind == "wait")
+    gate = step_until(k, t, lambda e: e.func == "migrate_page_move_mapping")
+    assert gate.data["rc"] == -11 and gate.data["count"] == 2  # isolation + the sleeper
+    k.run()
+    assert acc.result == b"anon" and t.result == 0
+    moved = [e for e in k.trace if "migrated" in e.what]
+    assert [e.data["pass"] for e in moved] == [1]
+    k.check()
