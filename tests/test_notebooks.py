@@ -13,6 +13,7 @@ import inspect
 import json
 import re
 import textwrap
+import typing
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -120,6 +121,93 @@ def _has(obj, attr: str) -> bool:
     return inspect.isclass(obj) and attr in _instance_attributes(obj)
 
 
+def _made_by(obj) -> type | None:
+    """The class of what calling ``obj`` makes: ``obj`` itself if it is one of our
+    classes, else the class its return annotation names (``-> Process``)."""
+    if inspect.isclass(obj):
+        return obj
+    if not callable(obj):
+        return None
+    try:
+        made = typing.get_type_hints(obj).get("return")
+    except Exception:  # unresolvable annotations: no inference
+        return None
+    if inspect.isclass(made) and _ours(getattr(made, "__module__", "")):
+        return made
+    return None
+
+
+def _attr_type(cls, attr: str) -> type | None:
+    """The class of ``cls().attr`` where annotations say (a dataclass field, an
+    annotated attribute, a property's return annotation), else None."""
+    try:
+        hint = typing.get_type_hints(cls).get(attr)
+    except Exception:  # unresolvable annotations: no inference
+        hint = None
+    if hint is None:
+        prop = inspect.getattr_static(cls, attr, None)
+        if isinstance(prop, property) and prop.fget is not None:
+            return _made_by(prop.fget)
+        return None
+    return hint if inspect.isclass(hint) and _ours(getattr(hint, "__module__", "")) else None
+
+
+def _check_chain(cls, attrs: list[str]) -> str | None:
+    """Follow ``attrs`` from an instance of ``cls`` as far as types are known; the
+    first attribute that does not exist, as a message, else None."""
+    for attr in attrs:
+        if not _has(cls, attr):
+            return f"{cls.__name__} has no {attr!r}"
+        cls = _attr_type(cls, attr)
+        if cls is None:
+            return None
+    return None
+
+
+def _value_type(value, bound, instances) -> type | None:
+    """The class of an assigned value, where it can be told: a call of one of our
+    classes or annotated functions or methods, or an annotated attribute chain."""
+    if isinstance(value, ast.Call):
+        chain = _chain(value.func)
+        if chain and chain[0] in bound:
+            try:
+                return _made_by(_resolve(".".join([bound[chain[0]], *chain[1:]])))
+            except (ImportError, AttributeError):
+                return None
+        if chain and len(chain) == 2 and chain[0] in instances:
+            return _made_by(getattr(instances[chain[0]], chain[1], None))
+        return None
+    chain = _chain(value)
+    if chain and len(chain) > 1 and chain[0] in instances:
+        cls = instances[chain[0]]
+        for attr in chain[1:]:
+            cls = _attr_type(cls, attr)
+            if cls is None:
+                return None
+        return cls
+    return None
+
+
+def _attributes_with_scope(tree):
+    """Every Attribute node with the names that function or lambda parameters
+    shadow where it sits (``lambda p: p.sharers`` is not the notebook's ``p``)."""
+    out = []
+
+    def visit(node, shadowed):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            a = node.args
+            params = [*a.posonlyargs, *a.args, *a.kwonlyargs]
+            params += [x for x in (a.vararg, a.kwarg) if x is not None]
+            shadowed = shadowed | {x.arg for x in params}
+        if isinstance(node, ast.Attribute):
+            out.append((node, shadowed))
+        for child in ast.iter_child_nodes(node):
+            visit(child, shadowed)
+
+    visit(tree, frozenset())
+    return out
+
+
 def _chain(node) -> list[str] | None:
     """['a', 'b', 'c'] for the expression a.b.c, else None."""
     parts = []
@@ -174,26 +262,26 @@ def missing_names(cells: list[str]) -> list[str]:
                         continue
                     bound[alias.asname or alias.name] = dotted
         for node in ast.walk(tree):
-            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
-                chain = _chain(node.value.func)
-                if chain and chain[0] in bound:
-                    try:
-                        made = _resolve(".".join([bound[chain[0]], *chain[1:]]))
-                    except (ImportError, AttributeError):
-                        made = None
-                    for target in node.targets:
-                        if isinstance(target, ast.Name):
-                            if inspect.isclass(made):
-                                instances[target.id] = made
-                            else:
-                                instances.pop(target.id, None)
-            elif isinstance(node, ast.Assign):
-                for target in node.targets:
-                    if isinstance(target, ast.Name):
+            if not isinstance(node, ast.Assign):
+                continue
+            pairs = [(t, node.value) for t in node.targets]
+            if (
+                len(node.targets) == 1
+                and isinstance(node.targets[0], ast.Tuple)
+                and isinstance(node.value, ast.Tuple)
+                and len(node.targets[0].elts) == len(node.value.elts)
+            ):
+                pairs = list(zip(node.targets[0].elts, node.value.elts))
+            for target, value in pairs:
+                if isinstance(target, ast.Name):
+                    made = _value_type(value, bound, instances)
+                    if made is not None:
+                        instances[target.id] = made
+                    else:
                         instances.pop(target.id, None)
         seen: set[int] = set()
-        for node in ast.walk(tree):
-            if not isinstance(node, ast.Attribute) or id(node) in seen:
+        for node, shadowed in _attributes_with_scope(tree):
+            if id(node) in seen:
                 continue
             chain = _chain(node)
             # mark inner attributes of this chain as handled
@@ -210,12 +298,10 @@ def missing_names(cells: list[str]) -> list[str]:
                     _resolve(dotted)
                 except (ImportError, AttributeError) as exc:
                     problems.append(f"cell {n}: {'.'.join(chain)}: {exc}")
-            elif root in instances and len(chain) > 1:
-                cls = instances[root]
-                if not _has(cls, chain[1]):
-                    problems.append(
-                        f"cell {n}: {root}.{chain[1]}: {cls.__name__} has no {chain[1]!r}"
-                    )
+            elif root in instances and len(chain) > 1 and root not in shadowed:
+                why = _check_chain(instances[root], chain[1:])
+                if why:
+                    problems.append(f"cell {n}: {'.'.join(chain)}: {why}")
     return problems
 
 
@@ -369,14 +455,35 @@ def test_the_name_checker_catches_missing_names():
         "import pagemig\nfrom pagemig import Kernel, NoSuchThing\n",
         "pagemig.no_such_function()\nKernel.no_such_method\n",
         "k = Kernel()\nk.start_migrate_pages\nk.trace\nk.vmstat\nk.no_such_attr\n",
+        "p = k.spawn()\np.mmap\np.no_such_syscall\nf = lambda p: p.sharers\n",
+        "from pagemig.scenarios import build_scenario\nsc = build_scenario()\nsc.kernel\nsc.nope\n"
+        "k2, q = sc.kernel, sc.processes[0]\nk2.runn()\nsc.kernel.trace.to_frame\nsc.kernel.stepp\n",
         "from pagemig.scenarios import build_scenario, nothing_here\n",
         "import pagemig.nosuchmodule\n",
     ]
     problems = "\n".join(missing_names(cells))
-    for name in ("NoSuchThing", "no_such_function", "no_such_method", "no_such_attr"):
+    for name in (
+        "NoSuchThing",
+        "no_such_function",
+        "no_such_method",
+        "no_such_attr",
+        "no_such_syscall",
+        "sc.nope",
+        "k2.runn",
+        "sc.kernel.stepp",
+    ):
         assert name in problems
     assert "nothing_here" in problems and "nosuchmodule" in problems
-    for fine in ("start_migrate_pages", "k.trace", "k.vmstat", "build_scenario,"):
+    for fine in (
+        "start_migrate_pages",
+        "k.trace:",
+        "k.vmstat",
+        "build_scenario,",
+        "p.mmap",
+        "sharers",
+        "sc.kernel:",
+        "to_frame",
+    ):
         assert fine not in problems
 
 
