@@ -375,8 +375,9 @@ def _interrupt(signum, frame):
 
 
 def _serve(server: Server, what: str, warm: bool = False) -> int:
-    # A closed terminal or a plain `kill` stops the server as Ctrl-C does.
-    for sig in (signal.SIGTERM, signal.SIGHUP):
+    # Ctrl-C (even where a shell started us with SIGINT ignored, as `cmd &` does), a closed
+    # terminal or a plain `kill` all stop the server the same way.
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _interrupt)
     print(f"pagemig: starting {what} ...", flush=True)
     server.start()
