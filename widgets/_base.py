@@ -37,6 +37,11 @@ def new_figure(figsize, dpi=DEFAULT_DPI) -> Figure:
     return fig
 
 
+def set_title(fig: Figure, text: str) -> None:
+    """The widget figures' common heading: top left, above every panel."""
+    fig.suptitle(text, fontsize="medium", x=0.02, y=0.995, ha="left", va="top")
+
+
 def figure_png(fig: Figure) -> bytes:
     """The Figure drawn whole, as PNG bytes: Agg, the figure's dpi, no metadata that
     changes between runs (the same picture gives the same bytes)."""

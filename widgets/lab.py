@@ -24,6 +24,7 @@ from ._base import (
     events_html,
     message_html,
     next_task,
+    set_title,
     violations_html,
     vmstat_html,
 )
@@ -352,14 +353,10 @@ class MigrationLab(FigureWidgetMixin, ipw.VBox):
         if page is None and self._orig is not None:
             page = k.pfn_to_page(self._orig[0])
         plot_rmap(k, page, ax=self._rmap_ax)
-        fig.suptitle(
+        set_title(
+            fig,
             f"{self.mapping}, {'dirty' if self.dirty else 'clean'}, {self.sharers} sharer(s), "
             f"{self.nodes} nodes, {self.variant}: step {self.steps}",
-            fontsize="medium",
-            x=0.02,
-            y=0.995,
-            ha="left",
-            va="top",
         )
 
     def _static_text(self) -> str:

@@ -23,6 +23,7 @@ from ._base import (
     esc,
     events_html,
     message_html,
+    set_title,
     violations_html,
 )
 from .plots import plot_pte_map, plot_timeline
@@ -252,13 +253,9 @@ class RaceExplorer(FigureWidgetMixin, ipw.VBox):
             return
         plot_pte_map(k, self.scenario.processes, ax=self._pte_ax, highlight=self.scenario.addrs)
         plot_timeline(self.events, ax=self._time_ax)
-        fig.suptitle(
+        set_title(
+            fig,
             f"migration vs {self.race}, {self.variant}: {len(self.history)} step(s)",
-            fontsize="medium",
-            x=0.02,
-            y=0.995,
-            ha="left",
-            va="top",
         )
 
     def _static_text(self) -> str:

@@ -17,7 +17,7 @@ import traitlets
 
 from pagemig.scenarios import build_scenario
 
-from ._base import DEFAULT_DPI, FigureWidgetMixin, busy, esc, events_html, message_html
+from ._base import DEFAULT_DPI, FigureWidgetMixin, busy, esc, events_html, message_html, set_title
 from .plots import plot_nodes, plot_pte_map, reset_axes
 
 MAX_SOURCE_LINES = 60
@@ -310,13 +310,9 @@ class Stepper(FigureWidgetMixin, ipw.VBox):
             return
         plot_pte_map(k, ax=self._pte_ax)
         plot_nodes(k, ax=self._nodes_ax)
-        fig.suptitle(
+        set_title(
+            fig,
             f"{self.task.name if self.task else 'no path'}: step {self.steps}",
-            fontsize="medium",
-            x=0.02,
-            y=0.995,
-            ha="left",
-            va="top",
         )
 
     def _static_text(self) -> str:
