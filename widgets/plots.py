@@ -31,6 +31,18 @@ from .palette import (
 LABEL_COLUMNS = 32
 
 
+def _side_legend(ax, handles, **kw):
+    """A legend just right of the axes, small and frameless: every plot here uses it."""
+    return ax.legend(
+        handles=handles,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        fontsize="x-small",
+        frameon=False,
+        **kw,
+    )
+
+
 def new_axes(figsize=(6.4, 3.2), dpi=100):
     """An ``Axes`` on a new Figure with an Agg canvas (no pyplot)."""
     fig = Figure(figsize=figsize, dpi=dpi)
@@ -208,12 +220,9 @@ def plot_pte_map(kernel, processes=None, ax=None, addrs=None, highlight=None):
     ]
     if swap:
         handles.append(Patch(facecolor=STATE_COLOURS["swap"], label=STATE_LABELS["swap"]))
-    ax.legend(
-        handles=handles,
-        loc="upper left",
-        bbox_to_anchor=(1.01, 1.0),
-        fontsize="x-small",
-        frameon=False,
+    _side_legend(
+        ax,
+        handles,
         title="pte",
         title_fontsize="small",
     )
@@ -288,13 +297,7 @@ def plot_nodes(kernel, ax=None, moved=None):
         Patch(facecolor=PALETTE_GREY, edgecolor="black", hatch="////", label="moved here"),
         Patch(facecolor="white", edgecolor="grey", label="free"),
     ]
-    ax.legend(
-        handles=handles,
-        loc="upper left",
-        bbox_to_anchor=(1.01, 1.0),
-        fontsize="x-small",
-        frameon=False,
-    )
+    _side_legend(ax, handles)
     _set_layout(ax, "nodes", key, [*b_used, *b_moved, *b_free, *texts])
     return ax
 
