@@ -32,7 +32,7 @@ LABEL_COLUMNS = 32
 
 
 def _side_legend(ax, handles, **kw):
-    """A legend just right of the axes, small and frameless: every plot here uses it."""
+    """A legend just right of the axes, small and frameless (the pte map and the node view)."""
     return ax.legend(
         handles=handles,
         loc="upper left",
