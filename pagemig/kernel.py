@@ -531,21 +531,9 @@ class Kernel:
         try:
             item = next(task.gen)
         except StopIteration as stop:
-            task.done = True
-            task.result = stop.value
-            self._reap(task)
-            return self._after_step(
-                self._record(
-                    task,
-                    ("return", f"returns {_fmt_result(stop.value)}", {"result": stop.value}),
-                    "return",
-                )
-            )
+            return self._after_step(self._record(task, *self._end_task(task, stop.value)))
         except PagemigError as exc:
-            task.done = True
-            task.error = exc
-            self._reap(task)
-            return self._after_step(self._record(task, ("error", str(exc), {}), "error"))
+            return self._after_step(self._record(task, *self._end_task(task, error=exc)))
         finally:
             self.current = prev
         task.steps += 1
@@ -553,6 +541,17 @@ class Kernel:
             task.wait = item
             return self._after_step(self._record(task, (item.func, item.what, item.data), "wait"))
         return self._after_step(self._record(task, item))
+
+    def _end_task(self, task: Task, value=None, error: Exception | None = None):
+        """The task's generator returned ``value`` (or raised ``error``): mark it done,
+        drop it from the run queue, and give the (item, kind) of its last event."""
+        task.done = True
+        self._reap(task)
+        if error is not None:
+            task.error = error
+            return ("error", str(error), {}), "error"
+        task.result = value
+        return ("return", f"returns {_fmt_result(value)}", {"result": value}), "return"
 
     def _after_step(self, ev: Event) -> Event:
         if self.debug_vm:
@@ -656,24 +655,18 @@ class Kernel:
                 try:
                     item = next(gen)
                 except StopIteration as stop:
-                    task.done = True
-                    task.result = stop.value
-                    self._reap(task)
                     if record is None:
+                        self._end_task(task, stop.value)
                         self.clock += 1
                     else:
-                        value = stop.value
-                        what = f"returns {_fmt_result(value)}"
-                        record(task, ("return", what, {"result": value}), "return")
+                        record(task, *self._end_task(task, stop.value))
                     return n + 1  # (the return is not one of the task's steps)
                 except PagemigError as exc:
-                    task.done = True
-                    task.error = exc
-                    self._reap(task)
                     if record is None:
+                        self._end_task(task, error=exc)
                         self.clock += 1
                     else:
-                        record(task, ("error", str(exc), {}), "error")
+                        record(task, *self._end_task(task, error=exc))
                     return n + 1
                 n += 1
                 if isinstance(item, Wait):
