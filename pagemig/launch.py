@@ -326,6 +326,11 @@ class Server:
         self.stop()
 
 
+def _port_token(port: int | None, token: str | None) -> tuple[int, str]:
+    """The port and token a server uses: the given ones, else a free port and a fresh token."""
+    return port or free_port(), token or secrets.token_hex(16)
+
+
 def lab_server(
     notebooks: Path,
     *,
@@ -335,8 +340,7 @@ def lab_server(
     **kw,
 ) -> Server:
     """A (not yet started) JupyterLab server on ``notebooks``."""
-    port = port or free_port()
-    token = token or secrets.token_hex(16)
+    port, token = _port_token(port, token)
     return Server(
         cmd=lab_command(notebooks, port, token, extra=extra),
         port=port,
@@ -356,8 +360,7 @@ def voila_server(
     **kw,
 ) -> Server:
     """A (not yet started) Voilà server on one ``notebook``."""
-    port = port or free_port()
-    token = token or secrets.token_hex(16)
+    port, token = _port_token(port, token)
     return Server(
         cmd=voila_command(notebook, port, token, extra=extra),
         port=port,
