@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from .bench import cmd_bench
+from .homework import cmd_homework
 from .launch import cmd_lab, cmd_present
 
 
@@ -43,6 +44,7 @@ COMMANDS = {
     "bench": (cmd_bench, "print the simulator's speed figures next to their targets"),
     "lab": (cmd_lab, "start JupyterLab on the book (127.0.0.1, a free port) and print its URL"),
     "present": (cmd_present, "show the lecture notebook, or [CHAPTER], under Voilà, code hidden"),
+    "homework": (cmd_homework, "print a chapter's problems for a seed (-c: with answers)"),
 }
 
 

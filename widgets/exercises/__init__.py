@@ -1,0 +1,67 @@
+"""The book's exercises, one module per chapter: ``ch01`` for chapter 1, and so on.
+
+Each chapter module defines ``exercises()``, returning that chapter's
+:class:`~widgets.quiz.Exercise` objects (fresh ones: an exercise counts its
+attempts), each with a ``key`` such as "3.2", a kind and a tier. Solvers live in
+the module, never in the notebook. Nothing here imports ipywidgets or
+matplotlib, so ``pagemig homework`` can print the problems without them; the
+notebook shows an exercise with :func:`widgets.exercise_widget.exercise`.
+
+To convert another chapter, add ``chNN.py`` with ``exercises()``: the registry
+finds it by its name.
+
+```python
+from widgets.exercises import chapter, get
+[ex.key for ex in chapter(3)]
+get("3.2", seed=7).check("migration")
+```
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+
+from ..quiz import Exercise
+
+__all__ = ["chapters", "chapter", "get", "Exercise"]
+
+_MODULE = re.compile(r"^ch(\d\d)$")
+
+
+def chapters() -> list[int]:
+    """The chapters that have an exercise module, in order."""
+    found = []
+    for info in pkgutil.iter_modules(__path__):
+        m = _MODULE.match(info.name)
+        if m:
+            found.append(int(m.group(1)))
+    return sorted(found)
+
+
+def _module(n: int):
+    if not isinstance(n, int) or isinstance(n, bool):
+        raise TypeError(f"a chapter is a number, got {n!r}")
+    if n not in chapters():
+        have = ", ".join(str(c) for c in chapters())
+        raise LookupError(f"chapter {n} has no exercise module yet (chapters with one: {have})")
+    return importlib.import_module(f"{__name__}.ch{n:02d}")
+
+
+def chapter(n: int, seed: int | None = None) -> list[Exercise]:
+    """Chapter ``n``'s exercises, in the book's order; with ``seed``, all for that seed."""
+    exs = list(_module(n).exercises())
+    return exs if seed is None else [ex.with_seed(seed) for ex in exs]
+
+
+def get(key: str, seed: int | None = None) -> Exercise:
+    """One exercise by its key ("3.2"); with ``seed``, for that seed."""
+    if not isinstance(key, str) or not re.fullmatch(r"\d+\.\d+", key):
+        raise ValueError(f"an exercise key looks like '3.2', got {key!r}")
+    n = int(key.split(".")[0])
+    for ex in chapter(n):
+        if ex.key == key:
+            return ex if seed is None else ex.with_seed(seed)
+    keys = ", ".join(ex.key for ex in chapter(n))
+    raise LookupError(f"no exercise {key} (chapter {n} has {keys})")
