@@ -167,9 +167,10 @@ class ExerciseWidget(ipw.VBox):
         elif "choice" in self._controls and new in self._choice_values:
             if self._controls["choice"].value != new:
                 self._controls["choice"].value = new
-        elif "text" in self._controls and isinstance(new, str):
-            if self._controls["text"].value != new:
-                self._controls["text"].value = new
+        elif "text" in self._controls and new is not None:
+            text = new if isinstance(new, str) else _label(new)
+            if self._controls["text"].value != text:
+                self._controls["text"].value = text
 
     def move(self, step: str, by: int) -> None:
         """Move ``step`` ``by`` places in the order (what Up / Down do)."""
