@@ -25,7 +25,7 @@ import re
 
 from ..quiz import Exercise
 
-__all__ = ["chapters", "chapter", "get", "Exercise"]
+__all__ = ["chapters", "chapter", "get", "giveaways", "Exercise"]
 
 _MODULE = re.compile(r"^ch(\d\d)$")
 
@@ -65,3 +65,41 @@ def get(key: str, seed: int | None = None) -> Exercise:
             return ex if seed is None else ex.with_seed(seed)
     keys = ", ".join(ex.key for ex in chapter(n))
     raise LookupError(f"no exercise {key} (chapter {n} has {keys})")
+
+
+def _printed_numbers(p) -> dict:
+    """The parameters a question prints that a lazy answer could copy: ints, and the
+    lengths of lists (the number of processes, of pages ...)."""
+    out = {}
+    for name, value in vars(p).items():
+        if name == "seed":
+            continue
+        if isinstance(value, int) and not isinstance(value, bool):
+            out[name] = value
+        elif isinstance(value, (list, tuple)):
+            out[f"len({name})"] = len(value)
+    return out
+
+
+def giveaways(ex: Exercise, seeds=range(12)) -> list[str]:
+    """Why a seeded exercise gives its answer away, if it does (issue 11's rule): its
+    answer must take at least 3 values over the seeds, and must not equal one of the
+    numbers its question prints (a parameter, or a list's length) in more than half
+    of them. [] for an exercise that passes, or is not seeded."""
+    if not ex.seeded:
+        return []
+    seeds = list(seeds)
+    answers, copies = set(), {}
+    for s in seeds:
+        other = ex.with_seed(s)
+        answers.add(repr(other.answer))
+        for name, value in _printed_numbers(other.params).items():
+            if other.answer == value and not isinstance(other.answer, bool):
+                copies[name] = copies.get(name, 0) + 1
+    problems = []
+    if len(answers) < 3:
+        problems.append(f"{ex.key}: only {len(answers)} distinct answer(s) over {len(seeds)} seeds")
+    for name, n in sorted(copies.items()):
+        if n > len(seeds) // 2:
+            problems.append(f"{ex.key}: the answer is {name} in {n} of {len(seeds)} seeds")
+    return problems
