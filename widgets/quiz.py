@@ -396,15 +396,16 @@ class Exercise:
         else:
             ok = _same(self._key(answer), self._key(self.answer), self.tol)
         self.attempts += 1
+        shown = "your order" if self.kind == "order" else _show(answer)
         if ok:
-            lines = [f"{head}: correct, {_show(answer)}."]
+            lines = [f"{head}: correct, {shown}."]
             if ran:
                 lines.append(ran)
             why = self._explanation()
             if why:
                 lines.append(why)
             return Feedback(True, "\n".join(lines), self.title)
-        lines = [f"{head}: not quite, {_show(answer)} is not the answer."]
+        lines = [f"{head}: not quite, {shown} is not the answer."]
         if ran:
             lines.append(ran)
         if self.judge is None:

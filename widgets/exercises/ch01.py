@@ -79,7 +79,7 @@ def _pte_params(rng):
         "remap_at": remap_at,
         "remap_to": rng.choice([i for i in range(6, 10)]),
         "read_after": rng.random() < 0.35,
-        "ask": rng.randrange(6),
+        "ask": remap_at if rng.random() < 0.4 else rng.randrange(6),
     }
 
 
@@ -94,6 +94,22 @@ def _pte_kind(p) -> str:
     if p.read_after:
         a.read(v.start + p.remap_at * PAGE_SIZE, 1)
     return a.pte(v.start + p.ask * PAGE_SIZE).kind
+
+
+def _pte_why(p, answer) -> str:
+    if p.ask == p.remap_at and p.read_after:
+        return (
+            f"remap_file_pages left a file pte, and the read faulted file page {p.remap_to} in: "
+            "present."
+        )
+    if p.ask == p.remap_at:
+        return (
+            f"remap_file_pages replaced that pte with a file pte ('file page {p.remap_to} goes "
+            "here'); nothing has touched it since."
+        )
+    if p.ask in p.reads:
+        return "the read faulted the page in: a present pte; remap_file_pages changed another one."
+    return "nothing touched that virtual page: no pte at all (none)."
 
 
 def _pte_question(p) -> str:
@@ -251,7 +267,7 @@ def exercises() -> list[Exercise]:
             hints={
                 "migration": "nothing is being migrated here",
             },
-            explain="the engine's pte there is {answer}.",
+            explain=_pte_why,
             kind="predict",
             tier="apply",
             key="1.3",

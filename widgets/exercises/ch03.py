@@ -81,6 +81,32 @@ def _pte_kind_at_stop(p) -> str:
     return sc.processes[p.who].pte(sc.addrs[p.who]).kind
 
 
+def _pte_kind_why(p, answer) -> str:
+    """Why the pte is what it is at that point, from the events before the stop."""
+    sc, events, _ = _stopped(p)
+    pid = sc.processes[p.who].pid
+    unmapped = any(e.func == "try_to_unmap_one" and e.data.get("pid") == pid for e in events)
+    restored = any(e.func == "remove_migration_pte" and e.data.get("pid") == pid for e in events)
+    if answer == "present" and not unmapped:
+        return f"try_to_unmap_one has not reached pid {pid}'s pte yet: it still maps the old page."
+    if answer == "present" and restored:
+        return (
+            "remove_migration_pte has already turned the migration entry back into a present "
+            "pte, to the new page."
+        )
+    if answer == "migration":
+        return (
+            "try_to_unmap_one has replaced it with a migration entry (the patched kernel), and "
+            "the restore walk has not reached it yet."
+        )
+    if answer == "none":
+        return (
+            "before the patch try_to_unmap_one clears a file pte (pte_none): it stays empty "
+            "until the process faults."
+        )
+    return f"stepping the engine to that point, the pte is {answer}."
+
+
 def _stop_question(p, ask: str) -> str:
     sc, events, _ = _stopped(p)
     pid = sc.processes[p.who].pid
@@ -238,7 +264,7 @@ def exercises() -> list[Exercise]:
             hint="before try_to_unmap_one reaches a pte it is present; after, it depends on "
             "the variant; remove_migration_pte turns an entry back into a present pte",
             hints={"file": "a file pte is what remap_file_pages leaves, not migration"},
-            explain="stepping the engine to that point, the pte is {answer}.",
+            explain=_pte_kind_why,
             kind="predict",
             tier="check",
             key="3.2",

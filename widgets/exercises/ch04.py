@@ -47,11 +47,14 @@ def _why_answer(p) -> str:
 # -- 4.2 --------------------------------------------------------------------------
 def _mixed_params(rng):
     shift = rng.randint(1, 5)
+    lin_reads = sorted(rng.sample(range(6), rng.randint(1, 5)))
+    nl_reads = sorted(rng.sample(range(6), rng.randint(0, 4)))
+    in_cache = sorted(set(lin_reads) | {(i + shift) % 6 for i in nl_reads})
     return {
         "shift": shift,
-        "lin_reads": sorted(rng.sample(range(6), rng.randint(1, 5))),
-        "nl_reads": sorted(rng.sample(range(6), rng.randint(0, 4))),
-        "target": rng.randrange(6),
+        "lin_reads": lin_reads,
+        "nl_reads": nl_reads,
+        "target": rng.choice(in_cache),  # a page somebody read, so it is in the page cache
         "ask_nl": rng.random() < 0.5,
         "ask": rng.randrange(6),
     }
@@ -83,6 +86,36 @@ def _mixed_kind(p) -> str:
     return proc.pte(v.start + p.ask * PAGE_SIZE).kind
 
 
+def _mixed_why(p, answer) -> str:
+    k, _, (nl, vn), rc = mixed_machine(p)
+    swept = bool(k.trace.find(func="try_to_unmap_cluster"))
+    if rc is None:
+        return f"no process read file page {p.target}: nothing migrated, the ptes are as read."
+    if not p.ask_nl:
+        if answer == "present":
+            return (
+                "pid 1's linear ptes are either untouched neighbours or, for the migrated page, "
+                "a migration entry restored to the new page: present."
+            )
+        return "pid 1 never read that page: no pte (none)."
+    shown = (p.ask + p.shift) % 6
+    if answer == "file" and swept:
+        return (
+            "the page was still mapped by pid 2 after the linear walk, so try_to_unmap_cluster "
+            "swept pid 2's VMA and cleared every present pte in it, neighbours included, "
+            "leaving file ptes."
+        )
+    if answer == "file":
+        return (
+            f"pid 2 never read virtual page {p.ask} (file page {shown}): the file pte "
+            "remap_file_pages left is still there."
+        )
+    return (
+        "the linear walk unmapped every pte of the page (pid 2 did not map it), so no "
+        "cluster sweep ran: pid 2's pte is still present."
+    )
+
+
 def _mixed_question(p) -> str:
     who = "pid 2's" if p.ask_nl else "pid 1's"
     nl_reads = ", ".join(map(str, p.nl_reads)) or "none of them"
@@ -90,8 +123,8 @@ def _mixed_question(p) -> str:
         "A 6-page file. pid 1 maps it linearly; pid 2 maps it too, then uses "
         f"remap_file_pages so that its virtual page i shows file page (i + {p.shift}) mod 6. "
         f"pid 1 reads its virtual pages {', '.join(map(str, p.lin_reads))}; pid 2 reads its "
-        f"virtual pages {nl_reads}. The patched kernel then migrates file page {p.target} "
-        "(if it is in the page cache at all). What kind is "
+        f"virtual pages {nl_reads}. The patched kernel then migrates file page {p.target}. "
+        "What kind is "
         f"{who} pte at its virtual page {p.ask} afterwards?"
     )
 
@@ -254,7 +287,7 @@ def exercises() -> list[Exercise]:
             hint="pid 1's pte for the page becomes an entry and comes back present; the "
             "cluster sweep clears pid 2's present ptes to file ptes, only if the page is still "
             "mapped after the linear walk; remap_file_pages leaves file ptes",
-            explain="the engine's pte there is {answer}.",
+            explain=_mixed_why,
             kind="predict",
             tier="apply",
             key="4.2",
