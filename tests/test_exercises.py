@@ -14,7 +14,7 @@ import pytest
 
 from pagemig.invariants import MIGRATION_ENTRY_LOCKED, NO_DATA_LOST
 from widgets.exercise_widget import ExerciseWidget, exercise
-from widgets.exercises import chapter, chapters, get, giveaways, unmap_order
+from widgets.exercises import chapter, chapters, get, giveaways, predict, unmap_order
 from widgets.quiz import KINDS, TIERS, Exercise
 
 CONVERTED = (1, 3, 4)
@@ -253,3 +253,46 @@ def test_the_widget_shows_the_same_text_every_time_and_says_where_to_answer():
     assert "before-patch', 'file linear'" not in html  # the static page gives no answer
     with pytest.raises(TypeError):
         ExerciseWidget("3.7")
+
+
+# -- predict questions from any trace --------------------------------------------------
+MACHINES = [
+    {"mapping": "anonymous", "sharers": 3},
+    {"mapping": "file nonlinear", "sharers": 2},
+    {"mapping": "file linear", "sharers": 2, "dirty": True},
+    {"mapping": "file linear", "sharers": 1, "pins": 1},
+    {"mapping": "file linear", "sharers": 2, "variant": "before-patch"},
+    {"mapping": "file linear", "sharers": 1, "dirty": True, "writepage": None},
+]
+
+
+@pytest.mark.parametrize("ask", predict.ASKS)
+def test_any_machine_yields_predict_questions_of_every_ask(ask):
+    answers = set()
+    for n, machine in enumerate(MACHINES):
+        ex = predict.trace_exercise(
+            f"9.{n}", machines=lambda rng, m=machine: m, ask=ask, hint="h", seed=n
+        )
+        for s in range(4):
+            other = ex.with_seed(s)
+            answer = other.answer
+            answers.add(answer)
+            if other.choices is not None:
+                assert answer in other.choices, (machine, s, answer)
+            assert other.check(answer).correct is True
+            assert other.check(_a_wrong_answer(other)).correct is False
+            assert "We stop after" in other.text and "{" not in other.text
+    assert len(answers) >= 3, answers
+
+
+def test_predict_answers_are_what_the_engine_does_next():
+    ex = predict.trace_exercise(
+        "9.9", machines=lambda rng: {"mapping": "file linear", "sharers": 2}, ask="next", hint="h"
+    )
+    for s in range(6):
+        other = ex.with_seed(s)
+        sc, _, events, task = predict.migration_events(other.params.machine, s)
+        full = [e.func for e in events]
+        assert full[other.params.stop] == other.answer  # the event right after the stop
+    with pytest.raises(ValueError, match="ask must be one of"):
+        predict.trace_exercise("9.9", machines=lambda rng: {}, ask="colour", hint="h")

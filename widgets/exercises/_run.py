@@ -6,8 +6,6 @@ the trace), so they survive changes inside the kernel paths.
 
 from __future__ import annotations
 
-import random
-
 MAX_STEPS = 20_000
 
 
@@ -18,36 +16,6 @@ def run_access(k, proc, addr, *, write: bool = False, data: bytes | None = None)
         if task.done or k.step(task) is None:
             break
     return task
-
-
-def events_of(sc, *, until: int | None = None):
-    """Migrate the scenario's page alone, stepping; the events, and the machine
-    stopped after ``until`` events (all of them if None). Returns (events, task)."""
-    k = sc.kernel
-    task = sc.start_migration()
-    events = []
-    for _ in range(MAX_STEPS):
-        if task.done or (until is not None and len(events) >= until):
-            break
-        ev = k.step(task)
-        if ev is not None:
-            events.append(ev)
-    return events, task
-
-
-def cut_point(rng: random.Random, events, *, lo: int = 2) -> int:
-    """A place to stop, drawn from the trace: after event ``n`` (lo <= n < len)."""
-    return rng.randrange(lo, max(lo + 1, len(events) - 1))
-
-
-def show_events(events, last: int = 4) -> str:
-    """Where the last few events came from: kernel function and pid only (their text
-    often gives the next state away)."""
-    out = []
-    for e in events[-last:]:
-        pid = e.data.get("pid")
-        out.append(f"  {e.func}" + (f" (pid {pid})" if pid is not None else ""))
-    return "\n".join(out)
 
 
 def step_fairly(k, task):

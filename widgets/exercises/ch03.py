@@ -16,7 +16,8 @@ from pagemig.scenarios import build_scenario
 
 from ..quiz import Exercise
 from . import unmap_order
-from ._run import cut_point, events_of, run_access, show_events, step_fairly
+from ._run import run_access, step_fairly
+from .predict import migration_events, trace_exercise
 
 VARIANTS = ["patched", "before-patch"]
 
@@ -38,8 +39,9 @@ BEFORE_PATCH = {
 
 
 def _before_patch_answer(p) -> str:
-    sc = build_scenario("file linear", sharers=2, variant="before-patch", seed=p.seed)
-    events, _ = events_of(sc, until=None)
+    sc, _, _, _ = migration_events(
+        {"mapping": "file linear", "sharers": 2, "variant": "before-patch"}, p.seed
+    )
     kinds = {proc.pte(a).kind for proc, a in zip(sc.processes, sc.addrs)}
     for proc, a in zip(sc.processes, sc.addrs):
         proc.read(a, 1)
@@ -49,88 +51,12 @@ def _before_patch_answer(p) -> str:
 
 
 # -- 3.2 and 3.3: questions from any trace -------------------------------------------
-def _trace_params(rng):
-    sharers = rng.randint(1, 4)
-    variant = rng.choice(VARIANTS)
-    sc = build_scenario("file linear", sharers=sharers, variant=variant)
-    events, _ = events_of(sc)
+def _machines(rng) -> dict:
     return {
-        "sharers": sharers,
-        "variant": variant,
-        "stop": cut_point(rng, events, lo=4),
-        "who": rng.randrange(sharers),
+        "mapping": "file linear",
+        "sharers": rng.randint(1, 4),
+        "variant": rng.choice(VARIANTS),
     }
-
-
-def _trace_params_other(rng):
-    """The same kind of draw as 3.2's, from another point of the stream (so a sheet's
-    3.2 and 3.3 stop different machines at different places)."""
-    rng.random()
-    rng.random()
-    return _trace_params(rng)
-
-
-def _stopped(p):
-    sc = build_scenario("file linear", sharers=p.sharers, variant=p.variant, seed=p.seed)
-    events, task = events_of(sc, until=p.stop)
-    return sc, events, task
-
-
-def _pte_kind_at_stop(p) -> str:
-    sc, _, _ = _stopped(p)
-    return sc.processes[p.who].pte(sc.addrs[p.who]).kind
-
-
-def _pte_kind_why(p, answer) -> str:
-    """Why the pte is what it is at that point, from the events before the stop."""
-    sc, events, _ = _stopped(p)
-    pid = sc.processes[p.who].pid
-    unmapped = any(e.func == "try_to_unmap_one" and e.data.get("pid") == pid for e in events)
-    restored = any(e.func == "remove_migration_pte" and e.data.get("pid") == pid for e in events)
-    if answer == "present" and not unmapped:
-        return f"try_to_unmap_one has not reached pid {pid}'s pte yet: it still maps the old page."
-    if answer == "present" and restored:
-        return (
-            "remove_migration_pte has already turned the migration entry back into a present "
-            "pte, to the new page."
-        )
-    if answer == "migration":
-        return (
-            "try_to_unmap_one has replaced it with a migration entry (the patched kernel), and "
-            "the restore walk has not reached it yet."
-        )
-    if answer == "none":
-        return (
-            "before the patch try_to_unmap_one clears a file pte (pte_none): it stays empty "
-            "until the process faults."
-        )
-    return f"stepping the engine to that point, the pte is {answer}."
-
-
-def _stop_question(p, ask: str) -> str:
-    sc, events, _ = _stopped(p)
-    pid = sc.processes[p.who].pid
-    what = ask.format(pid=pid, addr=sc.addrs[p.who])
-    return (
-        f"The {p.variant} kernel migrates a clean file page that {p.sharers} process(es) "
-        f"map (pids {', '.join(str(q.pid) for q in sc.processes)}). We stop after "
-        f"{len(events)} events; the last ones were:\n{show_events(events)}\n{what}"
-    )
-
-
-def _next_func(p) -> str:
-    sc, _, task = _stopped(p)
-    for _ in range(1000):
-        ev = sc.kernel.step(task)
-        if ev is not None:
-            return ev.func
-    raise AssertionError("the migration made no further event")
-
-
-def _trace_funcs(p) -> list[str]:
-    sc = build_scenario("file linear", sharers=p.sharers, variant=p.variant, seed=p.seed)
-    events, _ = events_of(sc)
-    return sorted({e.func for e in events})
 
 
 # -- 3.4 --------------------------------------------------------------------------
@@ -256,34 +182,25 @@ def exercises() -> list[Exercise]:
             key="3.1",
             seed=1,
         ),
-        Exercise(
-            lambda p: _stop_question(p, "What kind is pid {pid}'s pte at {addr:#x} now?"),
-            solve=_pte_kind_at_stop,
-            params=_trace_params,
-            choices=["none", "present", "migration", "file"],
+        trace_exercise(
+            "3.2",
+            machines=_machines,
+            ask="pte",
             hint="before try_to_unmap_one reaches a pte it is present; after, it depends on "
             "the variant; remove_migration_pte turns an entry back into a present pte",
             hints={"file": "a file pte is what remap_file_pages leaves, not migration"},
-            explain=_pte_kind_why,
-            kind="predict",
             tier="check",
-            key="3.2",
             seed=2,
         ),
-        Exercise(
-            lambda p: _stop_question(
-                p, "Which kernel function records the migration's next event?"
-            ),
-            solve=_next_func,
-            params=_trace_params_other,
-            choices=_trace_funcs,
+        trace_exercise(
+            "3.3",
+            machines=_machines,
+            ask="next",
             hint="read unmap_and_move in order: lock, try_to_unmap (one try_to_unmap_one per "
             "pte), move_to_new_page, the mapping's migratepage, restore the ptes, unlock",
-            explain="the next event comes from {answer}.",
-            kind="predict",
             tier="apply",
-            key="3.3",
             seed=3,
+            shift=2,
         ),
         Exercise(
             lambda p: (
