@@ -29,7 +29,7 @@ def sys_migrate_pages(k, pid, old_nodes, new_nodes, caller):
     """sys_migrate_pages(pid, maxnode, old_nodes, new_nodes)"""
     old = sorted(set(old_nodes))
     new = sorted(set(new_nodes))
-    yield ("sys_migrate_pages", f"pid {pid}: nodes {old} -> {new}", {"pid": pid})
+    yield k.say and ("sys_migrate_pages", f"pid {pid}: nodes {old} -> {new}", {"pid": pid})
     for n in old + new:
         if not isinstance(n, int) or not 0 <= n < len(k.nodes):
             return syscall_error(EINVAL, f"node {n!r} does not exist")
@@ -86,7 +86,7 @@ def migrate_to_node(k, proc, source: int, dest: int, flags: int):
                 isolate_lru_page(k, page, lst)
             else:
                 skipped += 1
-    yield (
+    yield k.say and (
         "migrate_to_node",
         f"node {source} -> {dest}: {len(lst)} page(s) isolated"
         + (f", {skipped} shared page(s) skipped (no MPOL_MF_MOVE_ALL)" if skipped else ""),

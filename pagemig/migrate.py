@@ -36,7 +36,7 @@ from .rmap import (
 
 def migrate_prep(k):
     """migrate_prep(): lru_add_drain_all(), so that pages in per-cpu pagevecs can be isolated."""
-    yield ("migrate_prep", "lru_add_drain_all(): per-cpu pagevecs drained", {})
+    yield k.say and ("migrate_prep", "lru_add_drain_all(): per-cpu pagevecs drained", {})
 
 
 def isolate_lru_page(k, page: Page, lst: list) -> int:
@@ -63,7 +63,7 @@ def putback_lru_pages(k, lst: list):
         freed = page.count == 1
         move_to_lru(k, page, "isolate")
         count += 1
-        yield (
+        yield k.say and (
             "putback_lru_pages",
             f"pfn {page.pfn} {'freed (nobody else held it)' if freed else 'back on the LRU'}",
             {"pfn": page.pfn},
@@ -89,7 +89,7 @@ def migrate_pages(k, from_list: list, get_new_page, private=None):
             break
         retry = 0
         force = pass_ >= POLITE_PASSES
-        yield (
+        yield k.say and (
             "migrate_pages",
             f"pass {pass_} ({'forced' if force else 'polite'}): {len(from_list)} page(s) on the list",
             {"pass": pass_, "pages": len(from_list)},
@@ -118,7 +118,7 @@ def migrate_pages(k, from_list: list, get_new_page, private=None):
     k.vmstat["pgmigrate_success"] += nr_succeeded
     k.vmstat["pgmigrate_fail"] += nr_failed + retry
     result = rc if rc else nr_failed + retry
-    yield (
+    yield k.say and (
         "migrate_pages",
         f"done: returns {result} ({nr_succeeded} moved, {nr_failed} failed, {retry} still busy)"
         if result >= 0
@@ -133,14 +133,14 @@ def unmap_and_move(k, get_new_page, private, page: Page, force: bool, pass_: int
     newpage, result = get_new_page(k, page, private)
     data = {"pfn": page.pfn, "pass": pass_}
     if newpage is None:
-        yield (
+        yield k.say and (
             "unmap_and_move",
             f"pfn {page.pfn}: no free frame on the target node: -ENOMEM",
             data | {"rc": -ENOMEM},
         )
         return -ENOMEM
     data["newpfn"] = newpage.pfn
-    yield (
+    yield k.say and (
         "unmap_and_move",
         f"pfn {page.pfn} (node {page.node}) -> new pfn {newpage.pfn} (node {newpage.node})",
         data,
@@ -148,12 +148,16 @@ def unmap_and_move(k, get_new_page, private, page: Page, force: bool, pass_: int
     rc = 0
     if page.count == 1:
         # Only our isolation reference is left: the page was freed under us.
-        yield ("unmap_and_move", f"pfn {page.pfn}: freed under us (count 1): nothing to move", data)
+        yield k.say and (
+            "unmap_and_move",
+            f"pfn {page.pfn}: freed under us (count 1): nothing to move",
+            data,
+        )
         return (yield from _move_newpage(k, page, newpage, rc, result, data))
     rc = -EAGAIN
     if page.locked:
         if not force:
-            yield (
+            yield k.say and (
                 "unmap_and_move",
                 f"pfn {page.pfn}: locked by {page.lock_owner}: skip (polite pass): -EAGAIN",
                 data | {"rc": rc},
@@ -162,11 +166,11 @@ def unmap_and_move(k, get_new_page, private, page: Page, force: bool, pass_: int
         yield from k.lock_page(page, "unmap_and_move")
     else:
         k.trylock_page(page)
-        yield ("unmap_and_move", f"pfn {page.pfn}: page locked (TestSetPageLocked)", data)
+        yield k.say and ("unmap_and_move", f"pfn {page.pfn}: page locked (TestSetPageLocked)", data)
     locked_ok = True
     if page.writeback:
         if not force:
-            yield (
+            yield k.say and (
                 "unmap_and_move",
                 f"pfn {page.pfn}: under writeback: skip (polite pass): -EAGAIN",
                 data | {"rc": rc},
@@ -179,7 +183,7 @@ def unmap_and_move(k, get_new_page, private, page: Page, force: bool, pass_: int
         if not page.mapped:
             rc = yield from move_to_new_page(k, newpage, page)
         else:
-            yield (
+            yield k.say and (
                 "unmap_and_move",
                 f"pfn {page.pfn}: still mapped by {page.mapcount} pte(s) after unmap: -EAGAIN",
                 data | {"rc": rc},
@@ -196,7 +200,11 @@ def unmap_and_move(k, get_new_page, private, page: Page, force: bool, pass_: int
             {"pfn": page.pfn},
             fatal=False,
         )
-    yield ("unmap_and_move", f"pfn {page.pfn}: page unlocked (rc {_rcname(rc)})", data | {"rc": rc})
+    yield k.say and (
+        "unmap_and_move",
+        f"pfn {page.pfn}: page unlocked (rc {_rcname(rc)})",
+        data | {"rc": rc},
+    )
     if rc != -EAGAIN:
         from_list.remove(page)
         move_to_lru(k, page, "isolate")
@@ -210,7 +218,7 @@ def _move_newpage(k, page, newpage, rc, result, data):
     if result is not None:
         result[0][result[1]] = rc if rc else node
     if rc == 0:
-        yield (
+        yield k.say and (
             "unmap_and_move",
             f"pfn {data['pfn']}: migrated to node {node}",
             data | {"rc": 0, "node": node},
@@ -234,7 +242,7 @@ def move_to_new_page(k, newpage: Page, page: Page):
         method = "migrate_page"
     else:
         method = mapping.migratepage or "fallback_migrate_page"
-    yield (
+    yield k.say and (
         "move_to_new_page",
         f"new pfn {newpage.pfn} locked; mapping and index set; calling {method}",
         {"pfn": page.pfn, "newpfn": newpage.pfn, "method": method},
@@ -269,13 +277,13 @@ def migrate_page_move_mapping(k, mapping, newpage: Page, page: Page):
     data = {"pfn": page.pfn, "newpfn": newpage.pfn, "count": page.count}
     if mapping is None:
         if page.count != 1:
-            yield (
+            yield k.say and (
                 "migrate_page_move_mapping",
                 f"pfn {page.pfn}: count {page.count}, expected 1 (someone holds a reference): -EAGAIN",
                 data | {"expected": 1, "rc": -EAGAIN},
             )
             return -EAGAIN
-        yield (
+        yield k.say and (
             "migrate_page_move_mapping",
             f"pfn {page.pfn}: count 1 as expected (anonymous, no mapping)",
             data | {"expected": 1},
@@ -290,7 +298,7 @@ def migrate_page_move_mapping(k, mapping, newpage: Page, page: Page):
             if page.count != expected
             else f"slot {index} holds pfn {slot.pfn if slot else None}, not this page"
         )
-        yield (
+        yield k.say and (
             "migrate_page_move_mapping",
             f"pfn {page.pfn}: {why}: -EAGAIN",
             data | {"expected": expected, "rc": -EAGAIN},
@@ -302,7 +310,7 @@ def migrate_page_move_mapping(k, mapping, newpage: Page, page: Page):
         newpage.private = page.private
     mapping.page_tree[index] = newpage
     put_page(page, "cache", k)
-    yield (
+    yield k.say and (
         "migrate_page_move_mapping",
         f"{'swap cache' if page.swapcache else 'page cache'} slot {index}: pfn {page.pfn} -> pfn "
         f"{newpage.pfn} (count was {expected} as expected)",
@@ -328,7 +336,7 @@ def migrate_page_copy(k, newpage: Page, page: Page):
     page.mapping = None
     if newpage.writeback:
         newpage.writeback = False
-    yield (
+    yield k.say and (
         "migrate_page_copy",
         f"pfn {page.pfn} -> pfn {newpage.pfn}: contents and flags copied"
         + ("; dirty bit moved" if moved_dirty else ""),
@@ -350,7 +358,7 @@ def buffer_migrate_page(k, mapping, newpage: Page, page: Page):
     get_page(newpage, "private")
     newpage.has_private = True
     newpage.private = nbufs
-    yield (
+    yield k.say and (
         "buffer_migrate_page",
         f"buffer heads of pfn {page.pfn} re-pointed to pfn {newpage.pfn} (their reference moves too)",
         {"pfn": page.pfn, "newpfn": newpage.pfn},
@@ -374,7 +382,7 @@ def fallback_migrate_page(k, mapping, newpage: Page, page: Page):
         if rc is not None:
             return rc
     if page.has_private and not try_to_release_page(mapping, page, k):
-        yield (
+        yield k.say and (
             "fallback_migrate_page",
             f"pfn {page.pfn}: buffers cannot be released: -EAGAIN",
             {"pfn": page.pfn, "rc": -EAGAIN},
@@ -394,29 +402,33 @@ def writeout(k, mapping, page: Page):
     """
     data = {"pfn": page.pfn}
     if mapping.writepage is None:
-        yield (
+        yield k.say and (
             "writeout",
             f"pfn {page.pfn}: dirty and the file has no writepage: -EINVAL",
             data | {"rc": -EINVAL},
         )
         return -EINVAL
     if not clear_page_dirty_for_io(page):
-        yield (
+        yield k.say and (
             "writeout",
             f"pfn {page.pfn}: someone else already cleaned it: -EAGAIN",
             data | {"rc": -EAGAIN},
         )
         return -EAGAIN
     k.vmstat["pgmigrate_writeout"] += 1
-    yield ("writeout", f"pfn {page.pfn}: dirty: clear_page_dirty_for_io, write it out first", data)
+    yield k.say and (
+        "writeout",
+        f"pfn {page.pfn}: dirty: clear_page_dirty_for_io, write it out first",
+        data,
+    )
     if k.variant == "unsafe-writeout":
-        yield (
+        yield k.say and (
             "writeout",
             f"pfn {page.pfn}: UNSAFE: calling writepage with migration entries still in place",
             data,
         )
     else:
-        yield (
+        yield k.say and (
             "writeout",
             f"pfn {page.pfn}: restore the ptes before writepage (it may unlock the page)",
             data,
@@ -424,7 +436,7 @@ def writeout(k, mapping, page: Page):
         yield from remove_migration_ptes(k, page, page)
     rc = yield from writepage(k, mapping, page)
     if rc < 0:
-        yield (
+        yield k.say and (
             "writeout",
             f"pfn {page.pfn}: writepage failed: -EIO (2.6.18 returns without relocking)",
             data | {"rc": -EIO},
@@ -432,13 +444,13 @@ def writeout(k, mapping, page: Page):
         return -EIO
     if rc != AOP_WRITEPAGE_ACTIVATE:
         yield from k.lock_page(page, "writeout")
-        yield (
+        yield k.say and (
             "writeout",
             f"pfn {page.pfn}: relocked after writepage: -EAGAIN (retry in a later pass)",
             data | {"rc": -EAGAIN},
         )
     else:
-        yield (
+        yield k.say and (
             "writeout",
             f"pfn {page.pfn}: writepage kept the page (ACTIVATE): -EAGAIN",
             data | {"rc": -EAGAIN},
@@ -451,22 +463,30 @@ def _fallback_pageout(k, mapping, page: Page):
     file pages had no migration entries then)."""
     data = {"pfn": page.pfn}
     if mapping.writepage is None:
-        yield (
+        yield k.say and (
             "pageout",
             f"pfn {page.pfn}: no writepage: PAGE_ACTIVATE -> -EAGAIN",
             data | {"rc": -EAGAIN},
         )
         return -EAGAIN
     if not clear_page_dirty_for_io(page):
-        yield ("pageout", f"pfn {page.pfn}: PAGE_CLEAN: migrate it", data)
+        yield k.say and ("pageout", f"pfn {page.pfn}: PAGE_CLEAN: migrate it", data)
         return None
     k.vmstat["pgmigrate_writeout"] += 1
     rc = yield from writepage(k, mapping, page)
     if rc == AOP_WRITEPAGE_ACTIVATE:
-        yield ("pageout", f"pfn {page.pfn}: PAGE_ACTIVATE -> -EAGAIN", data | {"rc": -EAGAIN})
+        yield k.say and (
+            "pageout",
+            f"pfn {page.pfn}: PAGE_ACTIVATE -> -EAGAIN",
+            data | {"rc": -EAGAIN},
+        )
         return -EAGAIN
     yield from k.lock_page(page, "fallback_migrate_page")
-    yield ("pageout", f"pfn {page.pfn}: PAGE_SUCCESS: relock -> -EAGAIN", data | {"rc": -EAGAIN})
+    yield k.say and (
+        "pageout",
+        f"pfn {page.pfn}: PAGE_SUCCESS: relock -> -EAGAIN",
+        data | {"rc": -EAGAIN},
+    )
     return -EAGAIN
 
 
@@ -480,7 +500,7 @@ def remove_migration_ptes(k, old: Page, new: Page):
     if new.anon:
         yield from remove_anon_migration_ptes(k, old, new)
     elif k.variant == "before-patch":
-        yield (
+        yield k.say and (
             "remove_migration_ptes",
             f"pfn {new.pfn}: a file page: nothing to restore before the patch (its ptes were cleared)",
             {"pfn": old.pfn, "newpfn": new.pfn},
@@ -514,7 +534,7 @@ def remove_anon_migration_ptes(k, old: Page, new: Page):
     restored = 0
     for vma in _live_walk(lambda: anon_vma.head):
         restored += yield from remove_migration_pte(k, vma, old, new)
-    yield (
+    yield k.say and (
         "remove_anon_migration_ptes",
         f"anon_vma walk: {restored} entr{'y' if restored == 1 else 'ies'} to pfn {old.pfn} now map pfn {new.pfn}",
         {"pfn": old.pfn, "newpfn": new.pfn, "restored": restored},
@@ -531,7 +551,7 @@ def remove_file_migration_ptes(k, old: Page, new: Page):
     for vma in _live_walk(lambda: vma_prio_tree_foreach(k, mapping, new.index)):
         walked += 1
         restored += yield from remove_migration_pte(k, vma, old, new)
-    yield (
+    yield k.say and (
         "remove_file_migration_ptes",
         f"prio tree: {walked} linear vma(s) map page {new.index}; {restored} entr"
         f"{'y' if restored == 1 else 'ies'} to pfn {old.pfn} now map pfn {new.pfn}",
@@ -557,7 +577,7 @@ def remove_migration_pte(k, vma, old: Page, new: Page):
         page_add_anon_rmap(new, vma, addr)
     else:
         page_add_file_rmap(new)
-    yield (
+    yield k.say and (
         "remove_migration_pte",
         f"pid {mm.pid} {addr:#x}: migration entry -> {'writable' if pte.write else 'read-only'} "
         f"pte to pfn {new.pfn} (node {new.node})",

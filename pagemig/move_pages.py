@@ -81,7 +81,7 @@ def sys_move_pages(k, pid, addrs, nodes, flags, caller):
     addrs, nodes = validate_move_pages_args(k, pid, addrs, nodes, flags, caller)
     target = k.processes.get(pid)
     who = caller if caller is not None else target
-    yield (
+    yield k.say and (
         "sys_move_pages",
         f"pid {pid}: {len(addrs)} page(s), "
         + ("query nodes" if nodes is None else f"to nodes {sorted(set(nodes))}")
@@ -125,7 +125,7 @@ def do_pages_stat(k, proc, addrs):
                 status.append(-ENOENT)
             else:
                 status.append(k.pfn_to_page(pte.pfn).node)
-        yield (
+        yield k.say and (
             "do_pages_stat",
             f"{addr:#x}: {status_name(status[-1])}",
             {"addr": addr, "status": status[-1]},
@@ -166,7 +166,7 @@ def do_move_pages(k, proc, addrs, nodes, move_all: bool):
                 else:
                     why = f"pfn {page.pfn} is not on an LRU list"
             put_page(page, "lookup", k)
-        yield ("do_move_pages", f"{addr:#x}: {why}", {"addr": addr, "status": status[i]})
+        yield k.say and ("do_move_pages", f"{addr:#x}: {why}", {"addr": addr, "status": status[i]})
     if not lst:
         return syscall_error(ENOENT, "no page could be isolated (2.6.18 returns -ENOENT)")
 
