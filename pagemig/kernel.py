@@ -14,7 +14,7 @@ from errno import EINVAL, ENODEV
 from .constants import MPOL_MF_MOVE, PAGE_SIZE, VARIANTS, WRITEPAGE_OUTCOMES
 from .errors import InvalidArgument, InvariantError
 from .fs import File, SwapSpace, end_io
-from .page import Node, Page, get_page, put_page
+from .page import Node, Page, PageList, get_page, put_page
 from .process import Process
 from .rmap import AnonVma, page_mapping
 from .sched import KernelOops, Scheduler, Task, Wait
@@ -341,7 +341,7 @@ class Kernel(Scheduler):
 
         def path():
             yield from migrate_prep(self)
-            lst: list[Page] = []
+            lst = PageList()
             for p in pages:
                 if isolate_lru_page(self, p, lst):
                     yield self.say and (

@@ -22,7 +22,7 @@ from errno import EAGAIN, EINVAL, EIO, ENOMEM
 
 from .constants import AOP_WRITEPAGE_ACTIVATE, MIGRATE_PASSES, PAGE_SHIFT, POLITE_PASSES
 from .fs import clear_page_dirty_for_io, try_to_release_page, writepage
-from .page import COPIED_FLAGS, Page, get_page, put_page
+from .page import Page, PageList, copy_page_flags, get_page, put_page
 from .pte import PTE_NONE, mk_pte
 from .rmap import (
     page_add_anon_rmap,
@@ -71,8 +71,12 @@ def putback_lru_pages(k, lst: list):
     return count
 
 
-def migrate_pages(k, from_list: list, get_new_page, private=None):
+def migrate_pages(k, from_list: PageList, get_new_page, private=None):
     """migrate_pages(from, get_new_page, private): up to 10 passes over the list.
+
+    ``from_list`` is a ``PageList`` (list_head: every membership test and removal
+    costs the same at any length); a plain list is copied into one, and emptied at
+    the end as the kernel's list is.
 
     Passes 0-2 are polite (trylock, skip pages under writeback); 3-9 are forced
     (sleep on the lock, wait for writeback). Returns -ENOMEM, or the number of
@@ -82,7 +86,11 @@ def migrate_pages(k, from_list: list, get_new_page, private=None):
     retry = 1
     nr_failed = 0
     nr_succeeded = 0
-    freed_under_us: list[Page] = []
+    if not isinstance(from_list, PageList):
+        caller_list, from_list = from_list, PageList(from_list)
+    else:
+        caller_list = None
+    freed_under_us: set[Page] = set()
     rc = 0
     for pass_ in range(MIGRATE_PASSES):
         if not retry:
@@ -105,8 +113,8 @@ def migrate_pages(k, from_list: list, get_new_page, private=None):
             elif rc == 0:
                 if page not in from_list:
                     nr_succeeded += 1
-                elif not any(p is page for p in freed_under_us):
-                    freed_under_us.append(page)
+                else:
+                    freed_under_us.add(page)
             else:
                 nr_failed += 1
         if rc == -ENOMEM:
@@ -115,6 +123,8 @@ def migrate_pages(k, from_list: list, get_new_page, private=None):
         rc = 0
     nr_succeeded += len(freed_under_us)
     yield from putback_lru_pages(k, from_list)
+    if caller_list is not None:
+        caller_list.clear()  # putback emptied the list, as it empties the kernel's
     k.vmstat["pgmigrate_success"] += nr_succeeded
     k.vmstat["pgmigrate_fail"] += nr_failed + retry
     result = rc if rc else nr_failed + retry
@@ -128,22 +138,22 @@ def migrate_pages(k, from_list: list, get_new_page, private=None):
     return result
 
 
-def unmap_and_move(k, get_new_page, private, page: Page, force: bool, pass_: int, from_list: list):
+def unmap_and_move(
+    k, get_new_page, private, page: Page, force: bool, pass_: int, from_list: PageList
+):
     """unmap_and_move(): lock, unmap into migration entries, move, restore or roll back."""
     newpage, result = get_new_page(k, page, private)
-    data = {"pfn": page.pfn, "pass": pass_}
     if newpage is None:
         yield k.say and (
             "unmap_and_move",
             f"pfn {page.pfn}: no free frame on the target node: -ENOMEM",
-            data | {"rc": -ENOMEM},
+            {"pfn": page.pfn, "pass": pass_, "rc": -ENOMEM},
         )
         return -ENOMEM
-    data["newpfn"] = newpage.pfn
     yield k.say and (
         "unmap_and_move",
         f"pfn {page.pfn} (node {page.node}) -> new pfn {newpage.pfn} (node {newpage.node})",
-        data,
+        _data(page, pass_, newpage),
     )
     rc = 0
     if page.count == 1:
@@ -151,29 +161,33 @@ def unmap_and_move(k, get_new_page, private, page: Page, force: bool, pass_: int
         yield k.say and (
             "unmap_and_move",
             f"pfn {page.pfn}: freed under us (count 1): nothing to move",
-            data,
+            _data(page, pass_, newpage),
         )
-        return (yield from _move_newpage(k, page, newpage, rc, result, data))
+        return (yield from _move_newpage(k, page, newpage, rc, result, pass_))
     rc = -EAGAIN
     if page.locked:
         if not force:
             yield k.say and (
                 "unmap_and_move",
                 f"pfn {page.pfn}: locked by {page.lock_owner}: skip (polite pass): -EAGAIN",
-                data | {"rc": rc},
+                _data(page, pass_, newpage, rc=rc),
             )
-            return (yield from _move_newpage(k, page, newpage, rc, result, data))
+            return (yield from _move_newpage(k, page, newpage, rc, result, pass_))
         yield from k.lock_page(page, "unmap_and_move")
     else:
         k.trylock_page(page)
-        yield k.say and ("unmap_and_move", f"pfn {page.pfn}: page locked (TestSetPageLocked)", data)
+        yield k.say and (
+            "unmap_and_move",
+            f"pfn {page.pfn}: page locked (TestSetPageLocked)",
+            _data(page, pass_, newpage),
+        )
     locked_ok = True
     if page.writeback:
         if not force:
             yield k.say and (
                 "unmap_and_move",
                 f"pfn {page.pfn}: under writeback: skip (polite pass): -EAGAIN",
-                data | {"rc": rc},
+                _data(page, pass_, newpage, rc=rc),
             )
             locked_ok = False
         else:
@@ -186,7 +200,7 @@ def unmap_and_move(k, get_new_page, private, page: Page, force: bool, pass_: int
             yield k.say and (
                 "unmap_and_move",
                 f"pfn {page.pfn}: still mapped by {page.mapcount} pte(s) after unmap: -EAGAIN",
-                data | {"rc": rc},
+                _data(page, pass_, newpage, rc=rc),
             )
         if rc != 0:
             yield from remove_migration_ptes(k, page, page)
@@ -203,15 +217,20 @@ def unmap_and_move(k, get_new_page, private, page: Page, force: bool, pass_: int
     yield k.say and (
         "unmap_and_move",
         f"pfn {page.pfn}: page unlocked (rc {_rcname(rc)})",
-        data | {"rc": rc},
+        _data(page, pass_, newpage, rc=rc),
     )
     if rc != -EAGAIN:
         from_list.remove(page)
         move_to_lru(k, page, "isolate")
-    return (yield from _move_newpage(k, page, newpage, rc, result, data))
+    return (yield from _move_newpage(k, page, newpage, rc, result, pass_))
 
 
-def _move_newpage(k, page, newpage, rc, result, data):
+def _data(page, pass_, newpage, **more) -> dict:
+    """unmap_and_move's event data (built inside the yield, only when someone records it)."""
+    return {"pfn": page.pfn, "pass": pass_, "newpfn": newpage.pfn, **more}
+
+
+def _move_newpage(k, page, newpage, rc, result, pass_):
     """unmap_and_move's move_newpage label: the new page joins the LRU or is freed."""
     node = newpage.node
     move_to_lru(k, newpage, "alloc")
@@ -220,8 +239,8 @@ def _move_newpage(k, page, newpage, rc, result, data):
     if rc == 0:
         yield k.say and (
             "unmap_and_move",
-            f"pfn {data['pfn']}: migrated to node {node}",
-            data | {"rc": 0, "node": node},
+            f"pfn {page.pfn}: migrated to node {node}",
+            _data(page, pass_, newpage, rc=0, node=node),
         )
     return rc
 
@@ -323,7 +342,7 @@ def migrate_page_copy(k, newpage: Page, page: Page):
     """migrate_page_copy(): contents, the flags that move, and the dirty bit."""
     if page.data is not None:
         newpage.data = bytearray(page.data)
-    newpage.flags |= page.flags & COPIED_FLAGS
+    copy_page_flags(newpage, page)
     moved_dirty = False
     if page.dirty:
         clear_page_dirty_for_io(page)
@@ -509,7 +528,7 @@ def remove_migration_ptes(k, old: Page, new: Page):
         yield from remove_file_migration_ptes(k, old, new)
 
 
-def _live_walk(get_vmas):
+def _live_walk(get_vmas, stamp=None):
     """The vmas of a restore walk, including those that join while it runs.
 
     The kernel's walk holds anon_vma->lock (or i_mmap_lock) throughout, so a fork
@@ -517,8 +536,11 @@ def _live_walk(get_vmas):
     the list) or after (and copies an already restored pte). The model's walk spans
     several steps, so it looks again for vmas it has not visited yet; otherwise a
     child forked mid-walk keeps a migration entry to the old page for ever.
+    ``stamp()``, if given, changes whenever a vma joins: while it has not changed
+    there is nothing new to look for, and the walk does not query again.
     """
     seen: dict[int, object] = {}  # id -> vma (kept alive so that no id is reused)
+    mark = stamp() if stamp is not None else None
     while True:
         fresh = [v for v in get_vmas() if id(v) not in seen]
         if not fresh:
@@ -526,6 +548,11 @@ def _live_walk(get_vmas):
         for vma in fresh:
             seen[id(vma)] = vma
             yield vma
+        if stamp is not None:
+            now = stamp()
+            if now == mark:
+                return
+            mark = now
 
 
 def remove_anon_migration_ptes(k, old: Page, new: Page):
@@ -548,7 +575,9 @@ def remove_file_migration_ptes(k, old: Page, new: Page):
         return
     restored = 0
     walked = 0
-    for vma in _live_walk(lambda: vma_prio_tree_foreach(k, mapping, new.index)):
+    tree = mapping.i_mmap
+    walk = _live_walk(lambda: vma_prio_tree_foreach(k, mapping, new.index), lambda: tree.inserted)
+    for vma in walk:
         walked += 1
         restored += yield from remove_migration_pte(k, vma, old, new)
     yield k.say and (
