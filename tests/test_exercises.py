@@ -296,3 +296,21 @@ def test_predict_answers_are_what_the_engine_does_next():
         assert full[other.params.stop] == other.answer  # the event right after the stop
     with pytest.raises(ValueError, match="ask must be one of"):
         predict.trace_exercise("9.9", machines=lambda rng: {}, ask="colour", hint="h")
+
+
+def test_an_answer_the_engine_cannot_run_is_a_message_not_a_traceback():
+    def broken(answer, p):
+        raise RuntimeError("the engine fell over")
+
+    ex = Exercise(
+        "q",
+        solve=lambda p: {"a": 1},
+        judge=broken,
+        controls={"a": [1, 2]},
+        kind="design",
+        hint="h",
+    )
+    w = ExerciseWidget(ex)
+    w.check_button.click()
+    assert w.correct is False
+    assert "could not be checked (RuntimeError: the engine fell over)" in w.feedback

@@ -194,7 +194,16 @@ class ExerciseWidget(ipw.VBox):
         """Check ``answer`` (what the Check button does with ``value``)."""
         if answer is not None and answer is not Ellipsis and answer != self.value:
             self.value = answer
-        return self._show(self.exercise.check(answer))
+        try:
+            fb = self.exercise.check(answer)
+        except Exception as exc:  # noqa: BLE001 - a reader sees a message, never a traceback
+            fb = Feedback(
+                False,
+                f"{self.exercise.title}: this answer could not be checked "
+                f"({type(exc).__name__}: {exc}). Please report it.",
+                self.exercise.title,
+            )
+        return self._show(fb)
 
     def hint(self) -> Feedback:
         return self._show(Feedback(None, f"Hint: {self.exercise.hint}", self.exercise.title))
