@@ -8,7 +8,19 @@ matplotlib, so ``pagemig homework`` can print the problems without them; the
 notebook shows an exercise with :func:`widgets.exercise_widget.exercise`.
 
 To convert another chapter, add ``chNN.py`` with ``exercises()``: the registry
-finds it by its name.
+finds it by its name, ``tests/test_exercises.py`` then drives every exercise by
+code and by widget and applies :func:`giveaways`; in the notebook, replace the
+chapter's ``Exercise(...)`` cells with ``exN = exercise("N.M")`` cells and add the
+chapter to ``CONVERTED`` in ``tests/test_notebooks.py``. Building blocks:
+
+- :func:`widgets.exercises.predict.trace_exercise`: a *predict* exercise on any
+  ``build_scenario`` machine (next event, pte kind, page count, return code);
+- a *design* is an ``Exercise(kind="design", controls={...}, judge=...)`` whose
+  judge builds and runs the reader's machine (see ``ch03.py``, ``ch04.py``);
+- an *order* needs a runner of the path's steps in the reader's order, as
+  :mod:`widgets.exercises.unmap_order` does for unmap_and_move;
+- an *explain* is a multiple choice whose ``hints`` give each misconception its
+  own feedback.
 
 ```python
 from widgets.exercises import chapter, get

@@ -4,7 +4,8 @@
 4.2 predict (apply): a pte after migrating a page mapped linearly and nonlinearly.
 4.3 compute (apply): how many ptes the cluster sweeps clear.
 4.4 compute (think): how many passes a page that stays hot keeps migrate_pages busy.
-4.5 design (think, capstone): nothing pins a clean page, yet migrate_pages returns 1.
+4.5 predict (apply): the old page's reference count at a point of a nonlinear migration.
+4.6 design (think, capstone): nothing pins a clean page, yet migrate_pages returns 1.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pagemig.scenarios import build_scenario
 
 from ..quiz import Exercise
 from ._run import run_access, step_fairly
+from .predict import trace_exercise
 
 PTE_KINDS = ["none", "present", "file", "migration"]
 
@@ -215,6 +217,11 @@ def hot_page(touches: int, seed: int = 0):
 
 
 # -- 4.5 --------------------------------------------------------------------------
+def _nonlinear_machines(rng) -> dict:
+    return {"mapping": "file nonlinear", "sharers": rng.randint(1, 3), "pages": rng.randint(3, 6)}
+
+
+# -- 4.6 --------------------------------------------------------------------------
 FAIL_CONTROLS = {
     "mapping": ["file linear", "file nonlinear", "anonymous"],
     "sharers": [1, 2, 3],
@@ -339,6 +346,16 @@ def exercises() -> list[Exercise]:
             key="4.4",
             seed=4,
         ),
+        trace_exercise(
+            "4.5",
+            machines=_nonlinear_machines,
+            ask="count",
+            hint="one reference for the page cache, one per present pte, one taken by "
+            "isolate_lru_page; a pte the cluster sweep clears gives its reference back, "
+            "and a migration entry holds none",
+            tier="apply",
+            seed=5,
+        ),
         Exercise(
             "Build a machine in which nothing pins the page and the page is clean, yet "
             "migrate_pages returns 1 (the page did not move).",
@@ -362,7 +379,7 @@ def exercises() -> list[Exercise]:
             kind="design",
             tier="think",
             capstone=True,
-            key="4.5",
-            seed=5,
+            key="4.6",
+            seed=6,
         ),
     ]
