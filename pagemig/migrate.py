@@ -293,19 +293,25 @@ def migrate_page(k, mapping, newpage: Page, page: Page):
 
 def migrate_page_move_mapping(k, mapping, newpage: Page, page: Page):
     """migrate_page_move_mapping(): the reference-count gate and the atomic slot switch."""
-    data = {"pfn": page.pfn, "newpfn": newpage.pfn, "count": page.count}
+    count = page.count  # the count the gate saw, for the events' data
     if mapping is None:
         if page.count != 1:
             yield k.say and (
                 "migrate_page_move_mapping",
                 f"pfn {page.pfn}: count {page.count}, expected 1 (someone holds a reference): -EAGAIN",
-                data | {"expected": 1, "rc": -EAGAIN},
+                {
+                    "pfn": page.pfn,
+                    "newpfn": newpage.pfn,
+                    "count": count,
+                    "expected": 1,
+                    "rc": -EAGAIN,
+                },
             )
             return -EAGAIN
         yield k.say and (
             "migrate_page_move_mapping",
             f"pfn {page.pfn}: count 1 as expected (anonymous, no mapping)",
-            data | {"expected": 1},
+            {"pfn": page.pfn, "newpfn": newpage.pfn, "count": count, "expected": 1},
         )
         return 0
     expected = 2 + (1 if page.has_private else 0)
@@ -320,7 +326,13 @@ def migrate_page_move_mapping(k, mapping, newpage: Page, page: Page):
         yield k.say and (
             "migrate_page_move_mapping",
             f"pfn {page.pfn}: {why}: -EAGAIN",
-            data | {"expected": expected, "rc": -EAGAIN},
+            {
+                "pfn": page.pfn,
+                "newpfn": newpage.pfn,
+                "count": count,
+                "expected": expected,
+                "rc": -EAGAIN,
+            },
         )
         return -EAGAIN
     get_page(newpage, "cache")
@@ -333,7 +345,13 @@ def migrate_page_move_mapping(k, mapping, newpage: Page, page: Page):
         "migrate_page_move_mapping",
         f"{'swap cache' if page.swapcache else 'page cache'} slot {index}: pfn {page.pfn} -> pfn "
         f"{newpage.pfn} (count was {expected} as expected)",
-        data | {"expected": expected, "slot": index},
+        {
+            "pfn": page.pfn,
+            "newpfn": newpage.pfn,
+            "count": count,
+            "expected": expected,
+            "slot": index,
+        },
     )
     return 0
 

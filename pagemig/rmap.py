@@ -212,16 +212,19 @@ def try_to_unmap_one(k, page: Page, vma, migration: bool):
             k.swap.swap_duplicate(page.private)
             mm.ptes[vpn] = swp_entry_pte(0, page.private)
             mm.anon_rss -= 1
-            what = f"pid {mm.pid} {address:#x}: pte -> swap entry {page.private} (page is in the swap cache)"
+            what = (
+                k.say
+                and f"pid {mm.pid} {address:#x}: pte -> swap entry {page.private} (page is in the swap cache)"
+            )
         else:
             mm.ptes[vpn] = make_migration_entry(page, pte.write)
-            what = (
+            what = k.say and (
                 f"pid {mm.pid} {address:#x}: pte -> {'write' if pte.write else 'read'} "
                 f"migration entry to pfn {page.pfn}"
             )
     elif migration and k.variant != "before-patch":
         mm.ptes[vpn] = make_migration_entry(page, pte.write)
-        what = (
+        what = k.say and (
             f"pid {mm.pid} {address:#x}: file pte -> {'write' if pte.write else 'read'} "
             f"migration entry to pfn {page.pfn}"
         )
@@ -230,7 +233,10 @@ def try_to_unmap_one(k, page: Page, vma, migration: bool):
         mm.file_rss -= 1
         if migration:
             mm.unmapped_by_migration.add(vpn)
-        what = f"pid {mm.pid} {address:#x}: file pte cleared (pte_none): the next access refaults"
+        what = (
+            k.say
+            and f"pid {mm.pid} {address:#x}: file pte cleared (pte_none): the next access refaults"
+        )
     page_remove_rmap(page)
     put_page(page, "pte", k)
     yield k.say and (
@@ -277,8 +283,11 @@ def try_to_unmap_cluster(k, cursor: int, mapcount: list, vma):
         mm.file_rss -= 1
         mapcount[0] -= 1
         cleared.append((addr, page.pfn))
-    what = f"pid {mm.pid} nonlinear cluster {address:#x}-{end:#x}: cleared {len(cleared)} pte(s)"
-    if skipped:
+    what = (
+        k.say
+        and f"pid {mm.pid} nonlinear cluster {address:#x}-{end:#x}: cleared {len(cleared)} pte(s)"
+    )
+    if skipped and what:
         what += f", skipped {len(skipped)} young pte(s) (made old)"
     yield k.say and (
         "try_to_unmap_cluster",
