@@ -25,6 +25,7 @@ from .fs import clear_page_dirty_for_io, try_to_release_page, writepage
 from .page import Page, PageList, copy_page_flags, get_page, put_page
 from .pte import PTE_NONE, mk_pte
 from .rmap import (
+    AnonVma,
     page_add_anon_rmap,
     page_add_file_rmap,
     page_address_in_vma,
@@ -194,7 +195,7 @@ def unmap_and_move(
             yield from k.wait_on_page_writeback(page, "unmap_and_move")
     if locked_ok:
         yield from try_to_unmap(k, page, migration=True)
-        if not page.mapped:
+        if page._mapcount < 0:  # !page_mapped()
             rc = yield from move_to_new_page(k, newpage, page)
         else:
             yield k.say and (
@@ -534,7 +535,7 @@ def remove_migration_ptes(k, old: Page, new: Page):
     file's linear VMAs from the prio tree (nonlinear VMAs never hold entries).
     Before the patch it only knew anonymous pages.
     """
-    if new.anon:
+    if new.mapping.__class__ is AnonVma:  # PageAnon(new)
         yield from remove_anon_migration_ptes(k, old, new)
     elif k.variant == "before-patch":
         yield k.say and (
@@ -620,7 +621,7 @@ def remove_migration_pte(k, vma, old: Page, new: Page):
         return 0
     get_page(new, "pte")
     mm.ptes[vpn] = mk_pte(new.pfn, pte.write, young=False, dirty=False)
-    if new.anon:
+    if new.mapping.__class__ is AnonVma:  # PageAnon(new)
         page_add_anon_rmap(new, vma, addr)
     else:
         page_add_file_rmap(new)

@@ -105,11 +105,11 @@ def try_to_unmap(k, page: Page, migration: bool):
         f"walk the {'anon_vma' if page.anon else 'file mappings'} of pfn {page.pfn}",
         {"pfn": page.pfn, "mapcount": page.mapcount},
     )
-    if page.anon:
+    if page.mapping.__class__ is AnonVma:  # PageAnon()
         ret = yield from try_to_unmap_anon(k, page, migration)
     else:
         ret = yield from try_to_unmap_file(k, page, migration)
-    if not page.mapped:
+    if page._mapcount < 0:  # !page_mapped()
         ret = SWAP_SUCCESS
     return ret
 
@@ -118,11 +118,11 @@ def try_to_unmap_anon(k, page: Page, migration: bool):
     """try_to_unmap_anon(): walk anon_vma->head."""
     ret = SWAP_AGAIN
     anon_vma = page.mapping
-    if not page.mapped:
+    if page._mapcount < 0:  # !page_mapped()
         return ret
     for vma in list(anon_vma.head):
         ret = yield from try_to_unmap_one(k, page, vma, migration)
-        if ret == SWAP_FAIL or not page.mapped:
+        if ret == SWAP_FAIL or page._mapcount < 0:  # !page_mapped()
             break
     return ret
 
@@ -141,7 +141,7 @@ def try_to_unmap_file(k, page: Page, migration: bool):
     ret = SWAP_AGAIN
     for vma in vma_prio_tree_foreach(k, mapping, page.index):
         ret = yield from try_to_unmap_one(k, page, vma, migration)
-        if ret == SWAP_FAIL or not page.mapped:
+        if ret == SWAP_FAIL or page._mapcount < 0:  # !page_mapped()
             return ret
     if not mapping.i_mmap_nonlinear:
         return ret
@@ -207,7 +207,7 @@ def try_to_unmap_one(k, page: Page, vma, migration: bool):
         return SWAP_FAIL
     if pte.dirty:
         k.set_page_dirty(page)
-    if page.anon:
+    if page.mapping.__class__ is AnonVma:  # PageAnon()
         if page.swapcache:
             k.swap.swap_duplicate(page.private)
             mm.ptes[vpn] = swp_entry_pte(0, page.private)
