@@ -233,6 +233,37 @@ def run(quick: bool = False, repeats: int | None = None, out=print) -> dict:
         f"(c) the same in CPU time: {cpu:6.2f} s in all, {cpu / cpus:6.2f} s per CPU "
         "(about the wall time on an idle machine, less the pool's start-up)"
     )
+    res["explore"] = explore_figure(out, third_task=not quick)
+    return res
+
+
+def explore_figure(out=print, third_task: bool = True) -> dict:
+    """(d) The explorer on the patch's race (pagemig.scenarios.race("file-fault"): one
+    migration of a dirty shared file page mapped by two processes, one access):
+    interleavings, states and CPU seconds, exhaustive; then with a third task (the
+    other process reads the page too), to show how the cost grows."""
+    from .explore import explore
+    from .scenarios import race
+
+    target = 10.0  # CPU seconds to explore the patch's race exhaustively
+    res = {}
+    for readers in (1, 2) if third_task else (1,):
+        t0 = _cpu()
+        ex = explore(race("file-fault", readers=readers), max_runs=1_000_000)
+        res[readers + 1] = (ex.interleavings, ex.states, ex.nruns, _cpu() - t0, ex.exhaustive)
+    n, states, runs, cpu, full = res[2]
+    out(
+        f"(d) explorer, the patch's race (2 tasks): {n:,} interleavings, {states:,} states, "
+        f"{runs:,} runs, {cpu:5.2f} s CPU{'' if full else ' (cut)'}"
+        f"   target <= {target:g} s, exhaustive: {_verdict(full and cpu <= target)}"
+    )
+    if 3 in res:
+        n3, states3, runs3, cpu3, full3 = res[3]
+        out(
+            f"(d) with a third task: {n3:,} interleavings, {states3:,} states, {runs3:,} runs, "
+            f"{cpu3:5.2f} s CPU{'' if full3 else ' (cut)'} ({states3 / states:4.1f}x the "
+            f"states, {cpu3 / cpu:4.1f}x the time)"
+        )
     return res
 
 
