@@ -163,7 +163,7 @@ def _canon_for(t):
             f = _mapping_ref
         else:
             name = t.__qualname__
-            f = lambda x: ("obj", name)  # noqa: E731
+            f = lambda x, name=name: ("obj", name)  # noqa: E731
     _CANON[t] = f
     return f
 
