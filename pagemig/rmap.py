@@ -100,16 +100,16 @@ def try_to_unmap(k, page: Page, migration: bool):
     """
     if not page.locked:
         raise AssertionError("try_to_unmap needs the page lock")
-    yield (
+    yield k.say and (
         "try_to_unmap",
         f"walk the {'anon_vma' if page.anon else 'file mappings'} of pfn {page.pfn}",
         {"pfn": page.pfn, "mapcount": page.mapcount},
     )
-    if page.anon:
+    if page.mapping.__class__ is AnonVma:  # PageAnon()
         ret = yield from try_to_unmap_anon(k, page, migration)
     else:
         ret = yield from try_to_unmap_file(k, page, migration)
-    if not page.mapped:
+    if page._mapcount < 0:  # !page_mapped()
         ret = SWAP_SUCCESS
     return ret
 
@@ -118,11 +118,11 @@ def try_to_unmap_anon(k, page: Page, migration: bool):
     """try_to_unmap_anon(): walk anon_vma->head."""
     ret = SWAP_AGAIN
     anon_vma = page.mapping
-    if not page.mapped:
+    if page._mapcount < 0:  # !page_mapped()
         return ret
     for vma in list(anon_vma.head):
         ret = yield from try_to_unmap_one(k, page, vma, migration)
-        if ret == SWAP_FAIL or not page.mapped:
+        if ret == SWAP_FAIL or page._mapcount < 0:  # !page_mapped()
             break
     return ret
 
@@ -141,7 +141,7 @@ def try_to_unmap_file(k, page: Page, migration: bool):
     ret = SWAP_AGAIN
     for vma in vma_prio_tree_foreach(k, mapping, page.index):
         ret = yield from try_to_unmap_one(k, page, vma, migration)
-        if ret == SWAP_FAIL or not page.mapped:
+        if ret == SWAP_FAIL or page._mapcount < 0:  # !page_mapped()
             return ret
     if not mapping.i_mmap_nonlinear:
         return ret
@@ -149,7 +149,7 @@ def try_to_unmap_file(k, page: Page, migration: bool):
     max_nl_cursor = max((v.nl_cursor for v in nonlinear), default=0)
     max_nl_size = max((v.end - v.start for v in nonlinear), default=0)
     if max_nl_size == 0:
-        yield (
+        yield k.say and (
             "try_to_unmap_file",
             "no usable nonlinear vma (max_nl_size == 0): SWAP_FAIL",
             {"pfn": page.pfn},
@@ -158,7 +158,7 @@ def try_to_unmap_file(k, page: Page, migration: bool):
     mapcount = [page.mapcount]
     if not mapcount[0]:
         return ret
-    yield (
+    yield k.say and (
         "try_to_unmap_file",
         f"pfn {page.pfn} may sit anywhere in {len(nonlinear)} nonlinear vma(s): "
         "sweep them cluster by cluster",
@@ -199,7 +199,7 @@ def try_to_unmap_one(k, page: Page, vma, migration: bool):
     if not migration and (vma.locked or pte.young):
         if pte.young:
             mm.ptes[vpn] = pte.__class__("present", pfn=pte.pfn, write=pte.write, dirty=pte.dirty)
-        yield (
+        yield k.say and (
             "try_to_unmap_one",
             f"pid {mm.pid} {address:#x}: {'mlocked' if vma.locked else 'young'}: SWAP_FAIL",
             {"pid": mm.pid, "addr": address, "pfn": page.pfn},
@@ -207,21 +207,24 @@ def try_to_unmap_one(k, page: Page, vma, migration: bool):
         return SWAP_FAIL
     if pte.dirty:
         k.set_page_dirty(page)
-    if page.anon:
+    if page.mapping.__class__ is AnonVma:  # PageAnon()
         if page.swapcache:
             k.swap.swap_duplicate(page.private)
             mm.ptes[vpn] = swp_entry_pte(0, page.private)
             mm.anon_rss -= 1
-            what = f"pid {mm.pid} {address:#x}: pte -> swap entry {page.private} (page is in the swap cache)"
+            what = (
+                k.say
+                and f"pid {mm.pid} {address:#x}: pte -> swap entry {page.private} (page is in the swap cache)"
+            )
         else:
             mm.ptes[vpn] = make_migration_entry(page, pte.write)
-            what = (
+            what = k.say and (
                 f"pid {mm.pid} {address:#x}: pte -> {'write' if pte.write else 'read'} "
                 f"migration entry to pfn {page.pfn}"
             )
     elif migration and k.variant != "before-patch":
         mm.ptes[vpn] = make_migration_entry(page, pte.write)
-        what = (
+        what = k.say and (
             f"pid {mm.pid} {address:#x}: file pte -> {'write' if pte.write else 'read'} "
             f"migration entry to pfn {page.pfn}"
         )
@@ -230,10 +233,13 @@ def try_to_unmap_one(k, page: Page, vma, migration: bool):
         mm.file_rss -= 1
         if migration:
             mm.unmapped_by_migration.add(vpn)
-        what = f"pid {mm.pid} {address:#x}: file pte cleared (pte_none): the next access refaults"
+        what = (
+            k.say
+            and f"pid {mm.pid} {address:#x}: file pte cleared (pte_none): the next access refaults"
+        )
     page_remove_rmap(page)
     put_page(page, "pte", k)
-    yield (
+    yield k.say and (
         "try_to_unmap_one",
         what,
         {"pid": mm.pid, "addr": address, "pfn": page.pfn, "pte": mm.ptes[vpn].kind},
@@ -277,10 +283,13 @@ def try_to_unmap_cluster(k, cursor: int, mapcount: list, vma):
         mm.file_rss -= 1
         mapcount[0] -= 1
         cleared.append((addr, page.pfn))
-    what = f"pid {mm.pid} nonlinear cluster {address:#x}-{end:#x}: cleared {len(cleared)} pte(s)"
-    if skipped:
+    what = (
+        k.say
+        and f"pid {mm.pid} nonlinear cluster {address:#x}-{end:#x}: cleared {len(cleared)} pte(s)"
+    )
+    if skipped and what:
         what += f", skipped {len(skipped)} young pte(s) (made old)"
-    yield (
+    yield k.say and (
         "try_to_unmap_cluster",
         what,
         {
