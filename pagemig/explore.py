@@ -534,6 +534,8 @@ class Exploration:
         that step when it runs first)."""
         import pandas as pd
 
+        if getattr(self, "_strips", None) is not None:
+            return self._strips.copy()
         nodes = self._nodes
         if len(self.tasks) < 2:
             raise ValueError("the race map needs at least two tasks")
@@ -566,7 +568,8 @@ class Exploration:
                 cells.items(), key=lambda kv: (kv[0][0], OUTCOMES.index(kv[0][1]))
             )
         ]
-        return pd.DataFrame(rows, columns=["start", "outcome", "interleavings", "label"])
+        self._strips = pd.DataFrame(rows, columns=["start", "outcome", "interleavings", "label"])
+        return self._strips.copy()
 
     def labels(self) -> list[str]:
         """The functions of the first task's steps, in the run where it goes first."""
@@ -627,7 +630,7 @@ class Exploration:
         how = "exhaustive" if self.exhaustive else "cut by the bound"
         return (
             f"{self.interleavings:,} interleavings ({how}; {self.states:,} states, "
-            f"{self.nruns:,} runs, {self.seconds:.2f} s): {counts}"
+            f"{self.nruns:,} runs): {counts}"
         )
 
     def __repr__(self) -> str:
@@ -820,6 +823,17 @@ def replay(
     return r.k
 
 
+def format_schedule(schedule) -> str:
+    """A schedule written short: runs of the same task as ``name×n``, comma-separated."""
+    out = []
+    for name in schedule:
+        if out and out[-1][0] == name:
+            out[-1][1] += 1
+        else:
+            out.append([name, 1])
+    return ", ".join(name if n == 1 else f"{name}×{n}" for name, n in out)
+
+
 def aligned_traces(
     build,
     schedule,
@@ -878,6 +892,7 @@ def aligned_traces(
 
 __all__ = [
     "aligned_traces",
+    "format_schedule",
     "explore",
     "replay",
     "Exploration",
