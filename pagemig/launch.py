@@ -61,9 +61,12 @@ def KERNEL_FLAGS() -> tuple[str, ...]:  # noqa: N802 - a constant computed on fi
     "over TCP without encryption". Nothing where pyzmq has no Curve support."""
     try:
         import zmq
+        from jupyter_client.manager import KernelManager
     except ImportError:
         return ()
-    return ("--KernelManager.transport_encryption=auto",) if zmq.has("curve") else ()
+    if not (zmq.has("curve") and KernelManager.class_traits().get("transport_encryption")):
+        return ()  # an older jupyter_client: the kernels stay as they were (and warn)
+    return ("--KernelManager.transport_encryption=auto",)
 
 
 PREHEAT_REFILL_DELAY = 10  # seconds

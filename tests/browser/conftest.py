@@ -254,7 +254,6 @@ def start_lab(notebooks: Path, tmp: Path) -> launch.Server:
         f"--LabApp.workspaces_dir={tmp / 'lab-workspaces'}",
         # The checkpoint JupyterLab makes when it opens a notebook goes here, not into the book.
         f"--FileCheckpoints.checkpoint_dir={tmp / 'checkpoints'}",
-        "--ServerApp.log_level=WARN",
     )
     server = launch.lab_server(notebooks, extra=extra, env=env, cwd=str(tmp))
     return _running(server, tmp)
