@@ -93,20 +93,16 @@ PTE_NONE = Pte("none")
 
 def mk_pte(pfn: int, write: bool, young: bool = False, dirty: bool = False) -> Pte:
     """mk_pte() (+ pte_mkwrite/pte_mkyoung/pte_mkdirty)."""
-    return Pte("present", pfn=pfn, write=write, young=young, dirty=dirty)
+    return Pte("present", pfn, write, young, dirty)
 
 
 def make_migration_entry(page, write: bool) -> Pte:
     """make_migration_entry(page, write): the kernel BUGs unless the page is locked."""
     if not page.locked:
         raise AssertionError(f"make_migration_entry: pfn {page.pfn} is not locked")
-    return Pte(
-        "migration",
-        pfn=page.pfn,
-        write=write,
-        swp_type=SWP_MIGRATION_WRITE if write else SWP_MIGRATION_READ,
-        offset=page.pfn,
-    )
+    pfn = page.pfn
+    swp_type = SWP_MIGRATION_WRITE if write else SWP_MIGRATION_READ
+    return Pte("migration", pfn, write, False, False, None, swp_type, pfn)
 
 
 def make_migration_entry_read(entry: Pte) -> Pte:
