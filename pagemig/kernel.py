@@ -97,6 +97,8 @@ class Kernel(Scheduler):
         self.trace = Trace()
         self._init_scheduler()  # tasks, current, clock, say (sched.Scheduler)
         self.oopses: list[Event] = []
+        # kernel functions replaced for this kernel only (pagemig.replace; a lab's)
+        self._overrides: dict = {}
         self.anon_shadow: dict[tuple[int, int], bytearray] = {}
         self._next_pid = 1
         self._next_anon_vma = 1
@@ -537,6 +539,20 @@ class Kernel(Scheduler):
         if self.tracing:
             self.trace.events.append(ev)
         self.clock += 1
+
+    # -- labs ------------------------------------------------------------------
+    def replace(self, **fns):
+        """Run the reader's version of a kernel function (``writeout=my_writeout`` ...)
+        on this kernel only; works as a ``with`` block or until ``.undo()``. See
+        ``pagemig.replace`` for the replaceable names and what a replacement must be."""
+        from .replace import Replacement
+
+        return Replacement(self, fns)
+
+    @property
+    def replaced(self) -> dict:
+        """The kernel functions this kernel runs in the reader's version: name -> function."""
+        return dict(self._overrides)
 
     # -- checks ----------------------------------------------------------------
     def violations(self) -> list[tuple[str, str]]:

@@ -22,6 +22,10 @@ uses 6.1's names where the behaviour differs (see move_pages.py, memory.py).
 6.1 in MIGRATE_SYNC (what move_pages and migrate_pages use) runs the same ten
 passes with ``force`` from pass 3; its batched unmap came in 6.3.
 
+Labs: ``writeout``, the ``remove_*migration_pte*`` functions and
+``migrate_page_move_mapping`` are called through ``k._overrides``, so that a lab can
+run the reader's version on one kernel (``Kernel.replace``, see ``pagemig.replace``).
+
 Simplifications: the per-cpu pagevecs are always drained (``migrate_prep`` is a
 step that does nothing else); LRU lists are the PG_lru flag; the locks other than
 the page lock are implicit because each step is atomic.
@@ -232,7 +236,9 @@ def unmap_and_move(
                 _data(page, pass_, newpage, rc=rc),
             )
         if rc != 0:
-            yield from remove_migration_ptes(k, page, page)
+            yield from k._overrides.get("remove_migration_ptes", remove_migration_ptes)(
+                k, page, page
+            )
     if page.locked:
         k.unlock_page(page)
     else:
@@ -302,7 +308,9 @@ def move_to_new_page(k, newpage: Page, page: Page):
     else:
         rc = yield from fallback_migrate_page(k, mapping, newpage, page)
     if rc == 0:
-        yield from remove_migration_ptes(k, page, newpage)
+        yield from k._overrides.get("remove_migration_ptes", remove_migration_ptes)(
+            k, page, newpage
+        )
     else:
         newpage.mapping = None
     k.unlock_page(newpage)
@@ -313,7 +321,9 @@ def migrate_page(k, mapping, newpage: Page, page: Page):
     """migrate_page(): switch the mapping's slot, then copy contents and flags."""
     if page.writeback:
         raise AssertionError("migrate_page on a page under writeback")
-    rc = yield from migrate_page_move_mapping(k, mapping, newpage, page)
+    rc = yield from k._overrides.get("migrate_page_move_mapping", migrate_page_move_mapping)(
+        k, mapping, newpage, page
+    )
     if rc:
         return rc
     yield from migrate_page_copy(k, newpage, page)
@@ -414,7 +424,9 @@ def buffer_migrate_page(k, mapping, newpage: Page, page: Page):
     """buffer_migrate_page(): like migrate_page, and the buffer heads move with their reference."""
     if not page.has_private:
         return (yield from migrate_page(k, mapping, newpage, page))
-    rc = yield from migrate_page_move_mapping(k, mapping, newpage, page)
+    rc = yield from k._overrides.get("migrate_page_move_mapping", migrate_page_move_mapping)(
+        k, mapping, newpage, page
+    )
     if rc:
         return rc
     nbufs = page.private
@@ -443,7 +455,7 @@ def fallback_migrate_page(k, mapping, newpage: Page, page: Page):
     """
     if page.dirty:
         if k.variant != "before-patch":
-            return (yield from writeout(k, mapping, page))
+            return (yield from k._overrides.get("writeout", writeout)(k, mapping, page))
         rc = yield from _fallback_pageout(k, mapping, page)
         if rc is not None:
             return rc
@@ -499,7 +511,7 @@ def writeout(k, mapping, page: Page):
             f"pfn {page.pfn}: restore the ptes before writepage (it may unlock the page)",
             data,
         )
-        yield from remove_migration_ptes(k, page, page)
+        yield from k._overrides.get("remove_migration_ptes", remove_migration_ptes)(k, page, page)
     rc = yield from writepage(k, mapping, page)
     if rc < 0 and k.variant == "modern":
         yield from k.lock_page(page, "writeout")
@@ -572,7 +584,9 @@ def remove_migration_ptes(k, old: Page, new: Page):
     Before the patch it only knew anonymous pages.
     """
     if new.mapping.__class__ is AnonVma:  # PageAnon(new)
-        yield from remove_anon_migration_ptes(k, old, new)
+        yield from k._overrides.get("remove_anon_migration_ptes", remove_anon_migration_ptes)(
+            k, old, new
+        )
     elif k.variant == "before-patch":
         yield k.say and (
             "remove_migration_ptes",
@@ -580,7 +594,9 @@ def remove_migration_ptes(k, old: Page, new: Page):
             {"pfn": old.pfn, "newpfn": new.pfn},
         )
     else:
-        yield from remove_file_migration_ptes(k, old, new)
+        yield from k._overrides.get("remove_file_migration_ptes", remove_file_migration_ptes)(
+            k, old, new
+        )
 
 
 def _live_walk(get_vmas, stamp=None):
@@ -614,8 +630,9 @@ def remove_anon_migration_ptes(k, old: Page, new: Page):
     """remove_anon_migration_ptes(): walk anon_vma->head."""
     anon_vma = new.mapping
     restored = 0
+    restore = k._overrides.get("remove_migration_pte", remove_migration_pte)
     for vma in _live_walk(lambda: anon_vma.head):
-        restored += yield from remove_migration_pte(k, vma, old, new)
+        restored += yield from restore(k, vma, old, new)
     yield k.say and (
         "remove_anon_migration_ptes",
         f"anon_vma walk: {restored} entr{'y' if restored == 1 else 'ies'} to pfn {old.pfn} now map pfn {new.pfn}",
@@ -632,9 +649,10 @@ def remove_file_migration_ptes(k, old: Page, new: Page):
     walked = 0
     tree = mapping.i_mmap
     walk = _live_walk(lambda: vma_prio_tree_foreach(k, mapping, new.index), lambda: tree.inserted)
+    restore = k._overrides.get("remove_migration_pte", remove_migration_pte)
     for vma in walk:
         walked += 1
-        restored += yield from remove_migration_pte(k, vma, old, new)
+        restored += yield from restore(k, vma, old, new)
     yield k.say and (
         "remove_file_migration_ptes",
         f"prio tree: {walked} linear vma(s) map page {new.index}; {restored} entr"

@@ -127,8 +127,9 @@ def try_to_unmap_anon(k, page: Page, migration: bool):
     anon_vma = page.mapping
     if page._mapcount < 0:  # !page_mapped()
         return ret
+    unmap_one = k._overrides.get("try_to_unmap_one", try_to_unmap_one)
     for vma in list(anon_vma.head):
-        ret = yield from try_to_unmap_one(k, page, vma, migration)
+        ret = yield from unmap_one(k, page, vma, migration)
         if ret == SWAP_FAIL or page._mapcount < 0:  # !page_mapped()
             break
     return ret
@@ -146,8 +147,9 @@ def try_to_unmap_file(k, page: Page, migration: bool):
     """try_to_unmap_file(): the linear VMAs from the prio tree, then the nonlinear list."""
     mapping = page.mapping
     ret = SWAP_AGAIN
+    unmap_one = k._overrides.get("try_to_unmap_one", try_to_unmap_one)
     for vma in vma_prio_tree_foreach(k, mapping, page.index):
-        ret = yield from try_to_unmap_one(k, page, vma, migration)
+        ret = yield from unmap_one(k, page, vma, migration)
         if ret == SWAP_FAIL or page._mapcount < 0:  # !page_mapped()
             return ret
     if not mapping.i_mmap_nonlinear:
@@ -174,11 +176,12 @@ def try_to_unmap_file(k, page: Page, migration: bool):
     max_nl_size = (max_nl_size + CLUSTER_SIZE - 1) // CLUSTER_SIZE * CLUSTER_SIZE
     if max_nl_cursor == 0:
         max_nl_cursor = CLUSTER_SIZE
+    unmap_cluster = k._overrides.get("try_to_unmap_cluster", try_to_unmap_cluster)
     while True:
         for vma in nonlinear:
             cursor = vma.nl_cursor
             while cursor < max_nl_cursor and cursor < vma.end - vma.start:
-                yield from try_to_unmap_cluster(k, cursor, mapcount, vma)
+                yield from unmap_cluster(k, cursor, mapcount, vma)
                 cursor += CLUSTER_SIZE
                 vma.nl_cursor = cursor
                 if mapcount[0] <= 0:
