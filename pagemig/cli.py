@@ -7,6 +7,7 @@ import sys
 
 from .bench import cmd_bench
 from .launch import cmd_lab, cmd_present
+from .vm import cmd_vm
 
 
 def cmd_demo(args) -> int:
@@ -43,6 +44,7 @@ COMMANDS = {
     "bench": (cmd_bench, "print the simulator's speed figures next to their targets"),
     "lab": (cmd_lab, "start JupyterLab on the book (127.0.0.1, a free port) and print its URL"),
     "present": (cmd_present, "show the lecture notebook, or [CHAPTER], under Voilà, code hidden"),
+    "vm": (cmd_vm, "boot a real Linux 6.1 with two NUMA nodes (QEMU) and check the simulator"),
 }
 
 

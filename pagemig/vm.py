@@ -157,8 +157,7 @@ def require(kernel: str | None = None) -> None:
     lack = missing(kernel)
     if lack:
         raise VMUnavailable(
-            "the real-kernel VM cannot run on this machine; missing:\n  - "
-            + "\n  - ".join(lack)
+            "the real-kernel VM cannot run on this machine; missing:\n  - " + "\n  - ".join(lack)
         )
 
 
@@ -294,7 +293,7 @@ def _module_files(mods: Path | None) -> list[tuple[str, bytes]]:
         if name in seen or any(n == name for n, _ in out) or name not in data:
             return
         m = re.search(rb"depends=([^\0]*)\0", data[name])
-        for dep in (m.group(1).decode().split(",") if m and m.group(1) else []):
+        for dep in m.group(1).decode().split(",") if m and m.group(1) else []:
             visit(dep, (*seen, name))
         out.append((name, data[name]))
 
@@ -496,7 +495,7 @@ def boot(
                     continue
                 line = line[i:]
                 if line.startswith("PAGEMIG BOOTED"):
-                    b.kernel = line.split(None, 2)[2].strip() if len(line.split()) > 2 else ""
+                    b.kernel = kernel_version(line[len("PAGEMIG BOOTED") :])
                     b.booted_s = time.monotonic() - t0
                     progress(f"Linux {b.kernel} booted in {b.booted_s:.1f} s; running scenarios")
                 elif line.startswith("PAGEMIG NODES"):
@@ -520,6 +519,15 @@ def boot(
             "the VM stopped before the scenarios finished; last lines:\n" + "\n".join(b.log[-20:])
         )
     return b
+
+
+def kernel_version(uname: str) -> str:
+    """``uname -r`` and ``uname -v`` as one name: "6.1.0-57-cloud-amd64 (Debian 6.1.192-3)"."""
+    parts = uname.split()
+    if not parts:
+        return ""
+    m = re.search(r"Debian (\S+)", uname)
+    return f"{parts[0]} (Debian {m.group(1)})" if m else parts[0]
 
 
 # -- KVM probe ---------------------------------------------------------------------------------
@@ -611,7 +619,9 @@ def run_vm(
         f"booting {kimg.source} under QEMU ({accel.upper()}, 2 NUMA nodes of {NODE_MIB} MiB), "
         f"{len(scenarios)} scenarios"
     )
-    b = boot(kimg, initrd, disks, accel=accel, timeout=timeout, expect=len(scenarios), progress=progress)
+    b = boot(
+        kimg, initrd, disks, accel=accel, timeout=timeout, expect=len(scenarios), progress=progress
+    )
     t3 = time.monotonic()
     if b.nodes != 2:
         raise VMUnavailable(f"the guest saw {b.nodes} NUMA node(s), not 2 (is CONFIG_NUMA set?)")
@@ -632,3 +642,89 @@ def run_vm(
         "scenarios {scenarios:.1f} s)".format(**df.attrs["timings"])
     )
     return df
+
+
+# -- the command ---------------------------------------------------------------------------------
+def cmd_vm(args) -> int:
+    """``pagemig vm``: run the scenarios in the real kernel and in the simulator, print the
+    side-by-side table and the disagreements."""
+    import pandas as pd
+
+    from . import VARIANTS
+    from .realscenarios import SCENARIOS, compare, side_by_side, simulate, stored_run_json
+
+    if args.variant not in VARIANTS:
+        print(
+            f"pagemig vm: the simulator has no variant {args.variant!r} "
+            f"(it has {', '.join(VARIANTS)})",
+            file=sys.stderr,
+        )
+        return 2
+    scenarios = SCENARIOS
+    if args.scenario:
+        scenarios = [s for s in SCENARIOS if any(w in s.name for w in args.scenario)]
+        if not scenarios:
+            print(f"pagemig vm: no scenario matches {args.scenario}", file=sys.stderr)
+            return 2
+    try:
+        real = run_vm(
+            scenarios,
+            kernel=args.kernel,
+            modules=args.modules,
+            accel=args.accel,
+            timeout=args.timeout,
+        )
+    except VMUnavailable as exc:
+        print(f"pagemig vm: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("pagemig vm: interrupted; QEMU stopped", file=sys.stderr)
+        return 130
+    if args.save:
+        Path(args.save).write_text(stored_run_json(real))
+        print(f"pagemig vm: run saved to {args.save}", file=sys.stderr)
+    sim = simulate(scenarios, args.variant)
+    table = side_by_side(real, sim)
+    cmp = compare(real, sim)
+    with pd.option_context("display.width", 250, "display.max_colwidth", 60):
+        print(
+            f"real: Linux {real.attrs['kernel']} under QEMU ({real.attrs['accel'].upper()}), "
+            f"simulated: Kernel(variant={args.variant!r})\n"
+        )
+        print(table.to_string(index=False))
+    per = cmp.groupby("scenario", sort=False)["agree"].all()
+    bad = cmp[~cmp.agree]
+    unexplained = bad[bad.known == ""]
+    print(
+        f"\n{len(per)} scenarios: {int(per.sum())} agree on every compared field, "
+        f"{len(per) - int(per.sum())} disagree; {len(bad)} field disagreements, "
+        f"{len(bad) - len(unexplained)} of them known divergences (marked *), "
+        f"{len(unexplained)} unexplained"
+    )
+    for row in unexplained.to_dict("records"):
+        print(
+            f"  UNEXPLAINED {row['scenario']}.{row['field']}: real {row['real']} sim {row['sim']}"
+        )
+    return 1 if len(unexplained) else 0
+
+
+def _add_arguments(sp) -> None:
+    sp.add_argument(
+        "--kernel",
+        metavar="BZIMAGE",
+        help="boot this kernel (NUMA, MIGRATION) instead of Debian's linux-image-cloud-amd64",
+    )
+    sp.add_argument("--modules", metavar="DIR", help="its modules tree (for virtio_blk, vfat)")
+    sp.add_argument(
+        "--accel",
+        choices=("auto", "tcg", "kvm"),
+        default="auto",
+        help="auto: KVM only where a cached probe showed it boots, else TCG",
+    )
+    sp.add_argument("--timeout", type=float, default=600, help="seconds before QEMU is stopped")
+    sp.add_argument("--variant", default="modern", help="the simulator's variant to compare")
+    sp.add_argument("--save", metavar="JSON", help="also write the run as a stored-run file")
+    sp.add_argument("scenario", nargs="*", help="only scenarios whose name contains one of these")
+
+
+cmd_vm.add_arguments = _add_arguments

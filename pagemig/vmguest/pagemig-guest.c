@@ -197,8 +197,6 @@ static void setup_map(struct scenario *s, int i)
 	}
 	if (m->mlocked && mlock(m->addr, len))
 		die("mlock");
-	if (!strcmp(m->touch, "unmapped"))
-		munmap(m->addr, len);
 }
 
 static int touched(struct map *m)
@@ -239,15 +237,39 @@ static void do_call(struct scenario *s, int pid, struct outcome *o)
 
 static void run(struct scenario *s)
 {
-	int sync_pipe[2], res_pipe[2], pins[MAXT][2];
-	pid_t sharer = 0, target, reaped = 0;
+	int sync_pipe[2], res_pipe[2], go_pipe[2], pins[MAXT][2];
+	pid_t sharer = 0, target, reaped = 0, helper = 0;
 	struct outcome o;
 	long s0, f0, s1, f1, set, rem;
 	struct timespec t0, t1;
 	int lring = -1;
 
+	/* A calling child is forked first, so that it shares none of the pages (as an
+	 * unrelated process); it waits for the set-up scenario on a pipe. */
+	if (!strcmp(s->caller, "child")) {
+		if (pipe(go_pipe) || pipe(res_pipe))
+			die("pipe");
+		helper = fork();
+		if (helper == 0) {
+			struct scenario t;
+			pid_t tp;
+			if (read(go_pipe[0], &t, sizeof t) != sizeof t ||
+			    read(go_pipe[0], &tp, sizeof tp) != sizeof tp)
+				_exit(1);
+			if (t.uid && setuid(t.uid))
+				_exit(3);
+			do_call(&t, tp, &o);
+			if (write(res_pipe[1], &o, sizeof o) != sizeof o)
+				_exit(1);
+			_exit(0);
+		}
+	}
 	for (int i = 0; i < s->nmaps; i++)
 		setup_map(s, i);
+	/* unmapped maps go only now: a later mmap must not reuse their hole */
+	for (int i = 0; i < s->nmaps; i++)
+		if (!strcmp(s->maps[i].touch, "unmapped"))
+			munmap(s->maps[i].addr, (size_t)s->maps[i].pages * PAGE);
 	if (s->fork_sharer) {
 		if (pipe(sync_pipe))
 			die("pipe");
@@ -313,21 +335,15 @@ static void run(struct scenario *s)
 	f0 = vmstat("pgmigrate_fail");
 	trace_clear();
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (!strcmp(s->caller, "child")) {
-		if (pipe(res_pipe))
-			die("pipe");
-		pid_t h = fork();
-		if (h == 0) {
-			if (s->uid && setuid(s->uid))
-				_exit(3);
-			do_call(s, target, &o);
-			if (write(res_pipe[1], &o, sizeof o) != sizeof o)
-				_exit(1);
-			_exit(0);
-		}
+	if (helper) {
+		if (write(go_pipe[1], s, sizeof *s) != sizeof *s ||
+		    write(go_pipe[1], &target, sizeof target) != sizeof target)
+			die("go pipe");
 		if (read(res_pipe[0], &o, sizeof o) != sizeof o)
 			die("caller child");
-		waitpid(h, NULL, 0);
+		waitpid(helper, NULL, 0);
+		close(go_pipe[0]);
+		close(go_pipe[1]);
 		close(res_pipe[0]);
 		close(res_pipe[1]);
 	} else {
@@ -345,9 +361,8 @@ static void run(struct scenario *s)
 	printf("PAGEMIG R name=%s ret=%ld errno=%d status=", s->name, o.ret, o.err);
 	int query = !strcmp(s->call, "move_pages") || !strcmp(s->call, "query");
 	for (int i = 0; i < s->ntg; i++) {
-		if (!query || o.ret < 0)
-			printf("%sunset", i ? "," : "");
-		else if (o.status[i] == UNSET)
+		/* the array as the kernel left it, also when the call failed */
+		if (!query || o.status[i] == UNSET)
 			printf("%sunset", i ? "," : "");
 		else
 			printf("%s%d", i ? "," : "", o.status[i]);
