@@ -323,8 +323,11 @@ def cpio_newc(entries) -> bytes:
     return bytes(out)
 
 
-def build_initramfs(kimg: KernelImage, script: str, progress=_stderr_progress) -> Path:
-    """The initramfs for one run: busybox, the guest program, /init, modules, the script."""
+def build_initramfs(
+    kimg: KernelImage, script: str, progress=_stderr_progress, dest: Path | None = None
+) -> Path:
+    """The initramfs for one run (busybox, the guest program, /init, modules, the script),
+    written to ``dest`` (default: a new file under the cache's build folder)."""
     guest = build_guest(progress)
     busybox = _static_busybox()
     if busybox is None:
@@ -343,10 +346,13 @@ def build_initramfs(kimg: KernelImage, script: str, progress=_stderr_progress) -
         ("modules.order", 0o100644, "".join(n + "\n" for n, _ in mods).encode(), None),
     ]
     entries += [(f"lib/modules/{n}.ko", 0o100644, data, None) for n, data in mods]
-    out = cache_dir() / "build" / "initramfs.cpio"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(cpio_newc(entries))
-    return out
+    if dest is None:
+        (cache_dir() / "build").mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix="initramfs-", suffix=".cpio", dir=cache_dir() / "build")
+        os.close(fd)
+        dest = Path(name)
+    dest.write_bytes(cpio_newc(entries))
+    return dest
 
 
 def build_disks(progress=_stderr_progress) -> dict[str, Path]:
@@ -442,6 +448,7 @@ class Boot:
     booted_s: float = 0.0
     done_s: float = 0.0
     finished: bool = False
+    qemu_pid: int = 0
 
 
 def boot(
@@ -467,6 +474,7 @@ def boot(
             stderr=subprocess.STDOUT,
             start_new_session=True,  # Ctrl-C reaches us, and we stop QEMU ourselves
         )
+        b.qemu_pid = proc.pid
         lines: queue.Queue = queue.Queue()
 
         def reader():
@@ -512,6 +520,9 @@ def boot(
                     b.finished = True
                 elif line.startswith("PAGEMIG POWEROFF"):
                     break
+        except VMUnavailable as exc:
+            exc.qemu_pid = proc.pid  # stopped below; tests check that it is gone
+            raise
         finally:
             _stop(proc)
     if not b.finished:
@@ -599,8 +610,6 @@ def run_vm(
     tracepoint counts, the call's time in the guest, the kernel version); ``df.attrs`` holds
     ``kernel``, ``timings`` (seconds: kernel, build, boot, scenarios, total) and ``accel``.
     Raises VMUnavailable with what to install when the machine cannot run it."""
-    import pandas as pd
-
     from .realscenarios import SCENARIOS, to_script
 
     if progress is None:
@@ -610,19 +619,33 @@ def run_vm(
     t0 = time.monotonic()
     kimg = given_kernel(kernel, modules) if kernel else debian_kernel(progress)
     t1 = time.monotonic()
-    initrd = build_initramfs(kimg, to_script(scenarios), progress)
-    disks = build_disks(progress)
-    t2 = time.monotonic()
-    if accel == "auto":
-        accel = "kvm" if kvm_boots(kimg, initrd, disks, progress) else "tcg"
-    progress(
-        f"booting {kimg.source} under QEMU ({accel.upper()}, 2 NUMA nodes of {NODE_MIB} MiB), "
-        f"{len(scenarios)} scenarios"
-    )
-    b = boot(
-        kimg, initrd, disks, accel=accel, timeout=timeout, expect=len(scenarios), progress=progress
-    )
+    with tempfile.TemporaryDirectory(prefix="pagemig-initramfs-") as tmp:
+        initrd = build_initramfs(kimg, to_script(scenarios), progress, Path(tmp) / "initrd.cpio")
+        disks = build_disks(progress)
+        t2 = time.monotonic()
+        if accel == "auto":
+            accel = "kvm" if kvm_boots(kimg, initrd, disks, progress) else "tcg"
+        progress(
+            f"booting {kimg.source} under QEMU ({accel.upper()}, 2 NUMA nodes of "
+            f"{NODE_MIB} MiB), {len(scenarios)} scenarios"
+        )
+        b = boot(
+            kimg,
+            initrd,
+            disks,
+            accel=accel,
+            timeout=timeout,
+            expect=len(scenarios),
+            progress=progress,
+        )
     t3 = time.monotonic()
+    return _frame(b, accel, t0, t1, t2, t3, progress)
+
+
+def _frame(b: Boot, accel, t0, t1, t2, t3, progress):
+    """The boot's result lines as run_vm's DataFrame."""
+    import pandas as pd
+
     if b.nodes != 2:
         raise VMUnavailable(f"the guest saw {b.nodes} NUMA node(s), not 2 (is CONFIG_NUMA set?)")
     rows = [parse_result(line) for line in b.lines]
@@ -630,6 +653,7 @@ def run_vm(
     df["kernel"] = b.kernel
     df.attrs["kernel"] = b.kernel
     df.attrs["accel"] = accel
+    df.attrs["qemu_pid"] = b.qemu_pid  # stopped by now (tests check that it is gone)
     df.attrs["timings"] = {
         "kernel": round(t1 - t0, 2),
         "build": round(t2 - t1, 2),
