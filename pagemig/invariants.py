@@ -47,6 +47,13 @@ def violations(k) -> list[tuple[str, str]]:
                 if pte.kind == "present":
                     present[pte.pfn] = present.get(pte.pfn, 0) + 1
                     page = k.pfn_to_page(pte.pfn)
+                    if page.reserved and pte.write:
+                        out.append(
+                            (
+                                WRITE_PERMISSION,
+                                f"pid {pid} {addr:#x}: writable pte to the zero page",
+                            )
+                        )
                     if page.count == 0:
                         out.append((FREE_FRAMES, f"pid {pid} {addr:#x} maps free pfn {pte.pfn}"))
                     if pte.write and not vma.write:
@@ -128,7 +135,25 @@ def violations(k) -> list[tuple[str, str]]:
                 out.append(
                     (LOCKS_RELEASED, f"pfn {pfn} locked by {page.lock_owner}, which has finished")
                 )
+    out.extend(_zero_page(k, present.get(k.zero_page.pfn, 0)))
     out.extend(_data_lost(k))
+    return out
+
+
+def _zero_page(k, n_present: int) -> list[tuple[str, str]]:
+    """The ZERO_PAGE: never writable, never freed; in 2.6.18 each pte to it holds a
+    reference and a mapcount (it is a PG_reserved page), in 6.1 none (a special pte)."""
+    from .memory import zero_page_counted
+
+    out = []
+    zero = k.zero_page
+    counted = n_present if zero_page_counted(k) else 0
+    if zero.mapcount != counted:
+        out.append((MAPCOUNT, f"zero page: mapcount {zero.mapcount}, counted ptes {counted}"))
+    if zero.refs.get("reserved") != 1 or zero.refs.get("pte", 0) != counted:
+        out.append((REFCOUNT, f"zero page: holders {zero.refs}, counted ptes {counted}"))
+    if sum(zero.refs.values()) != zero.count:
+        out.append((REFCOUNT, f"zero page: count {zero.count} but holders {zero.refs}"))
     return out
 
 
