@@ -28,8 +28,21 @@ CALLS = ("move_pages", "query", "migrate_pages", "mbind")
 PIDS = ("self", "zero", "reaped", "sharer", "init")
 MPOL_BIND = 2
 NOBODY = 65534
-# The fields both machines report and the differential compares.
-FIELDS = ("ret", "errno", "status", "nodes", "pgmigrate_success", "pgmigrate_fail")
+# The fields both machines report and the differential compares: the call's return value
+# and errno, the status array, each named page's node afterwards (a nodes=NULL query), the
+# vmstat deltas, and how many migration ptes were set and removed (6.1's
+# migrate:set_migration_pte / remove_migration_pte tracepoints; the engine's
+# try_to_unmap_one and remove_migration_pte events).
+FIELDS = (
+    "ret",
+    "errno",
+    "status",
+    "nodes",
+    "pgmigrate_success",
+    "pgmigrate_fail",
+    "set_migration_pte",
+    "remove_migration_pte",
+)
 
 
 @dataclass(frozen=True)
@@ -515,8 +528,11 @@ def run_simulated(s: Scenario, variant: str = "modern", seed: int = 0) -> dict:
         k.migrate_pages([p.page_at(addr(m, j))], node)
     for m, j in s.pins:
         k.pin(p.page_at(addr(m, j)))
-    if s.longterm_pins:
-        raise NotExpressible("no long-term pin (FOLL_LONGTERM) in the engine's API")
+    for m, j in s.longterm_pins:
+        try:
+            k.pin(p.page_at(addr(m, j)), longterm=True)
+        except TypeError as exc:
+            raise NotExpressible("no long-term pin (FOLL_LONGTERM) in the engine's API") from exc
     if s.pid == "reaped":
         q = k.spawn()
         q.exit()
@@ -533,6 +549,7 @@ def run_simulated(s: Scenario, variant: str = "modern", seed: int = 0) -> dict:
     t_addrs = [addr(m, j) for m, j, _ in s.targets]
     t_nodes = [n for _, _, n in s.targets]
     before = dict(k.vmstat)
+    first_event = len(k.trace.events)
     ret, err, status = 0, "", [None] * len(t_addrs)
     try:
         if s.call == "move_pages":
@@ -551,8 +568,16 @@ def run_simulated(s: Scenario, variant: str = "modern", seed: int = 0) -> dict:
             ret = mbind(addrs[s.mbind_map], m.pages, list(s.mbind_nodes), s.flags)
     except OSError as exc:
         ret, err = -1, _errno.errorcode.get(exc.errno, str(exc.errno))
-        status = [None] * len(t_addrs)
+        # the slots written before the failure, where the variant keeps them (modern)
+        written = getattr(exc, "status", None)
+        status = [_status_value(v) for v in written] if written else [None] * len(t_addrs)
     k.run()  # let writeback I/O the call started finish
+    events = k.trace.events[first_event:]
+    # the counterparts of 6.1's migrate:set_migration_pte / remove_migration_pte tracepoints
+    set_ptes = sum(
+        e.func == "try_to_unmap_one" and e.data.get("pte") == "migration" for e in events
+    )
+    removed = sum(e.func == "remove_migration_pte" for e in events)
     nodes = [_status_value(v) for v in k.move_pages(p.pid, t_addrs, None, 0, caller=p)]
     return {
         "scenario": s.name,
@@ -562,13 +587,16 @@ def run_simulated(s: Scenario, variant: str = "modern", seed: int = 0) -> dict:
         "nodes": nodes,
         "pgmigrate_success": k.vmstat["pgmigrate_success"] - before["pgmigrate_success"],
         "pgmigrate_fail": k.vmstat["pgmigrate_fail"] - before["pgmigrate_fail"],
+        "set_migration_pte": set_ptes,
+        "remove_migration_pte": removed,
     }
 
 
 def compared_fields(s: Scenario) -> tuple[str, ...]:
     """The fields the differential compares for ``s``. migrate_pages(2) moves the whole
     process, and the VM's process also has its stack, data and program pages (the simulated
-    one has only the scenario's maps), so its vmstat deltas are shown but not compared."""
+    one has only the scenario's maps), so its vmstat deltas and migration-pte counts are
+    shown but not compared."""
     if s.call == "migrate_pages":
         return ("ret", "errno", "status", "nodes")
     return FIELDS
@@ -688,6 +716,7 @@ def _brief(row, fields) -> str:
     parts.append("nodes " + ",".join("-" if v is None else str(v) for v in row["nodes"]))
     if "pgmigrate_success" in fields:
         parts.append(f"+{row['pgmigrate_success']}/{row['pgmigrate_fail']}")
+        parts.append(f"ptes {row['set_migration_pte']}/{row['remove_migration_pte']}")
     return " ".join(parts)
 
 

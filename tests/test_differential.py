@@ -199,7 +199,7 @@ def test_side_by_side_marks_known_and_unknown_disagreements(simulated):
     t = side_by_side(real, simulated)
     assert list(t.columns) == ["scenario", "real 6.1", "simulated", "differs"]
     row = t[t.scenario == "anon-private-8"].iloc[0]
-    assert row["real 6.1"] == "ret 0 status 1,1,1,1,1,1,1,1 nodes 1,1,1,1,1,1,1,1 +8/0"
+    assert row["real 6.1"] == "ret 0 status 1,1,1,1,1,1,1,1 nodes 1,1,1,1,1,1,1,1 +8/0 ptes 8/8"
     # a made-up real outcome disagrees, unexplained (no "*")
     fake = real.copy()
     fake.loc[fake.scenario == "anon-private-8", "ret"] = 3
