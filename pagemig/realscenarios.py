@@ -745,3 +745,35 @@ def side_by_side(real, sim, known=None):
             }
         )
     return pd.DataFrame(rows)
+
+
+def then_and_now(real=None, then: str = "patched", now: str = "modern"):
+    """The same scenarios on three machines, one row each: 2.6.18 simulated
+    (``Kernel(variant=then)``), 6.1 simulated (``variant=now``) and 6.1 real (``real``, a
+    run_vm DataFrame; the stored run by default), each in brief (see side_by_side).
+    ``changed``: 2.6.18 and the real 6.1 differ on a compared field (False where the
+    simulator cannot express the scenario); ``sim agrees``: the 6.1 simulation matches the
+    real kernel on every compared field."""
+    import pandas as pd
+
+    real = load_stored_run() if real is None else real
+    old, new = simulate(variant=then), simulate(variant=now)
+    c_old, c_new = compare(real, old, known={}), compare(real, new, known={})
+    o = {r["scenario"]: r for r in old.to_dict("records")}
+    n = {r["scenario"]: r for r in new.to_dict("records")}
+    rows = []
+    for row in real.to_dict("records"):
+        s = by_name(row["scenario"])
+        f = compared_fields(s)
+        rows.append(
+            {
+                "scenario": s.name,
+                "2.6.18 (simulated)": _brief(o[s.name], f),
+                "6.1 (simulated)": _brief(n[s.name], f),
+                "6.1 (real)": _brief(row, f),
+                "changed": bool(o[s.name]["expressible"])
+                and not c_old[c_old.scenario == s.name].agree.all(),
+                "sim agrees": bool(c_new[c_new.scenario == s.name].agree.all()),
+            }
+        )
+    return pd.DataFrame(rows)
