@@ -437,6 +437,20 @@ def _stop(proc: subprocess.Popen) -> None:
         pass
 
 
+def _interruptible():
+    """While QEMU runs, SIGINT and SIGTERM raise KeyboardInterrupt in the main thread (even
+    when the shell started us with SIGINT ignored, as ``cmd &`` does), so that the finally
+    clause stops QEMU. Returns the function that puts the old handlers back."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    old = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
+    return lambda: [signal.signal(sig, h) for sig, h in old.items()]
+
+
 @dataclass
 class Boot:
     """What one boot printed: the result lines, the kernel version, the times."""
@@ -475,6 +489,7 @@ def boot(
             start_new_session=True,  # Ctrl-C reaches us, and we stop QEMU ourselves
         )
         b.qemu_pid = proc.pid
+        restore = _interruptible()
         lines: queue.Queue = queue.Queue()
 
         def reader():
@@ -525,6 +540,7 @@ def boot(
             raise
         finally:
             _stop(proc)
+            restore()
     if not b.finished:
         raise VMUnavailable(
             "the VM stopped before the scenarios finished; last lines:\n" + "\n".join(b.log[-20:])
