@@ -449,32 +449,65 @@ class Process:
         end = addr + pages * PAGE_SIZE
         for a in range(addr, end, PAGE_SIZE):
             self.zap_pte(vma, a)
-        pieces = []  # (start, end, pgoff) of the VMAs that replace vma, merged
-        for start, stop, off in (
-            (vma.start, addr, vma.pgoff),
-            (addr, end, pgoff),
-            (end, vma.end, vma.linear_page_index(end)),
-        ):
-            if start >= stop:
-                continue
-            if pieces and pieces[-1][2] + ((pieces[-1][1] - pieces[-1][0]) >> PAGE_SHIFT) == off:
-                pieces[-1] = (pieces[-1][0], stop, pieces[-1][2])
-            else:
-                pieces.append((start, stop, off))
-        if len(pieces) > 1:
-            mapping = vma.file.mapping
-            mapping.i_mmap.remove(vma)
-            self.vmas.remove(vma)
+        pieces = [
+            (start, stop, off)
+            for start, stop, off in (
+                (vma.start, addr, vma.pgoff),
+                (addr, end, pgoff),
+                (end, vma.end, vma.linear_page_index(end)),
+            )
+            if start < stop
+        ]
+        if pieces != [(vma.start, vma.end, vma.pgoff)]:
+            self._unlink_vma(vma)
+            fresh = []
             for start, stop, off in pieces:
                 nv = Vma(self, start, stop, off, vma.file, vma.shared, vma.write)
                 nv.locked = vma.locked  # MAP_LOCKED if the vma was VM_LOCKED
                 self._link_vma(nv)
+                fresh.append(nv)
+            self._vma_merge(fresh)
+        pieces = [
+            x for x in self.vmas if x.file is vma.file and x.start < vma.end and x.end > vma.start
+        ]
         k._event(
             "sys_remap_file_pages",
             f"pid {self.pid}: {addr:#x} +{pages} pages -> file pages {pgoff}..: emulated "
             f"with do_mmap(MAP_FIXED): {len(pieces)} ordinary linear vma(s) now",
             {"pid": self.pid, "addr": addr, "pgoff": pgoff, "vmas": len(pieces)},
         )
+
+    def _unlink_vma(self, vma: Vma) -> None:
+        self.vmas.remove(vma)
+        if vma.file is not None:
+            vma.file.mapping.i_mmap.remove(vma)
+
+    def _vma_merge(self, fresh: list) -> None:
+        """vma_merge(): a new VMA joins a neighbour that maps the same file, with the
+        same flags, at the file offsets that run on from it."""
+        ids = {id(v) for v in fresh}
+        i = 0
+        while i + 1 < len(self.vmas):
+            x, y = self.vmas[i], self.vmas[i + 1]
+            if (
+                (id(x) in ids or id(y) in ids)
+                and x.end == y.start
+                and x.file is not None
+                and x.file is y.file
+                and (x.shared, x.write, x.locked) == (y.shared, y.write, y.locked)
+                and not (x.io or x.pfnmap or x.reserved or y.io or y.pfnmap or y.reserved)
+                and x.anon_vma is None
+                and y.anon_vma is None
+                and y.pgoff == x.pgoff + x.pages
+            ):
+                merged = Vma(self, x.start, y.end, x.pgoff, x.file, x.shared, x.write)
+                merged.locked = x.locked
+                self._unlink_vma(x)
+                self._unlink_vma(y)
+                self._link_vma(merged)
+                ids.add(id(merged))
+                continue
+            i += 1
 
     def madvise(self, addr: int, pages: int, advice: str) -> None:
         """madvise(): only to say what the engine does not model.
