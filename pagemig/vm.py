@@ -624,7 +624,8 @@ def run_vm(
     :data:`pagemig.realscenarios.SCENARIOS`). Returns a pandas DataFrame, one row per
     scenario (status list, return value, errno name, vmstat deltas, migration-pte
     tracepoint counts, the call's time in the guest, the kernel version); ``df.attrs`` holds
-    ``kernel``, ``timings`` (seconds: kernel, build, boot, scenarios, total) and ``accel``.
+    ``kernel``, ``timings`` (seconds: kernel, build, kvm_probe, boot, scenarios, total),
+    ``accel`` and ``qemu_pid``.
     Raises VMUnavailable with what to install when the machine cannot run it."""
     from .realscenarios import SCENARIOS, to_script
 
@@ -641,6 +642,7 @@ def run_vm(
         t2 = time.monotonic()
         if accel == "auto":
             accel = "kvm" if kvm_boots(kimg, initrd, disks, progress) else "tcg"
+        probe = time.monotonic() - t2
         progress(
             f"booting {kimg.source} under QEMU ({accel.upper()}, 2 NUMA nodes of "
             f"{NODE_MIB} MiB), {len(scenarios)} scenarios"
@@ -655,10 +657,10 @@ def run_vm(
             progress=progress,
         )
     t3 = time.monotonic()
-    return _frame(b, accel, t0, t1, t2, t3, progress)
+    return _frame(b, accel, (t0, t1, t2, t3), probe, progress)
 
 
-def _frame(b: Boot, accel, t0, t1, t2, t3, progress):
+def _frame(b: Boot, accel, times, probe, progress):
     """The boot's result lines as run_vm's DataFrame."""
     import pandas as pd
 
@@ -670,16 +672,20 @@ def _frame(b: Boot, accel, t0, t1, t2, t3, progress):
     df.attrs["kernel"] = b.kernel
     df.attrs["accel"] = accel
     df.attrs["qemu_pid"] = b.qemu_pid  # stopped by now (tests check that it is gone)
+    t0, t1, t2, t3 = times
     df.attrs["timings"] = {
         "kernel": round(t1 - t0, 2),
         "build": round(t2 - t1, 2),
+        "kvm_probe": round(probe, 2),
         "boot": round(b.booted_s, 2),
         "scenarios": round(b.done_s - b.booted_s, 2),
         "total": round(t3 - t0, 2),
     }
     progress(
-        "done in {total:.1f} s (kernel {kernel:.1f} s, build {build:.1f} s, boot {boot:.1f} s, "
-        "scenarios {scenarios:.1f} s)".format(**df.attrs["timings"])
+        "done in {total:.1f} s (kernel {kernel:.1f} s, build {build:.1f} s, KVM probe "
+        "{kvm_probe:.1f} s, boot {boot:.1f} s, scenarios {scenarios:.1f} s)".format(
+            **df.attrs["timings"]
+        )
     )
     return df
 

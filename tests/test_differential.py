@@ -32,6 +32,7 @@ from pagemig.realscenarios import (
     load_stored_run,
     side_by_side,
     simulate,
+    stored_run_json,
     to_script,
 )
 
@@ -175,6 +176,11 @@ def test_stored_run_names_its_kernel_and_covers_every_scenario():
     real = load_stored_run()
     assert real.attrs["kernel"].startswith("6.1.")
     assert list(real.scenario) == [s.name for s in SCENARIOS]
+
+
+def test_stored_run_file_is_what_stored_run_json_writes():
+    text = (Path(vm.__file__).parent / "data" / "vm-run-6.1.json").read_text()
+    assert stored_run_json(load_stored_run()) == text
 
 
 def test_stored_run_agrees_with_the_simulator_except_known_divergences(simulated):
