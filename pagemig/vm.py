@@ -221,6 +221,17 @@ def debian_kernel(progress=_stderr_progress, package: str | None = None) -> Kern
         return _kernel_from_tree(dest / "root", package)
     dest.mkdir(parents=True, exist_ok=True)
     progress(f"downloading {package} with apt-get download ...")
+    try:
+        _fetch(package, kdir, dest, progress)
+    except BaseException:
+        shutil.rmtree(dest, ignore_errors=True)  # nothing half-made stays in the cache
+        raise
+    (dest / "done").write_text(package + "\n")
+    return _kernel_from_tree(dest / "root", package)
+
+
+def _fetch(package: str, kdir: Path, dest: Path, progress) -> None:
+    """apt-get download the package and dpkg -x it into dest/root."""
     with tempfile.TemporaryDirectory(dir=kdir) as tmp:
         os.chmod(tmp, 0o777)  # apt's _apt user writes the .deb here
         _run(["apt-get", "download", "-q", package], "apt-get download", cwd=tmp)
@@ -231,8 +242,6 @@ def debian_kernel(progress=_stderr_progress, package: str | None = None) -> Kern
         if (dest / "root").exists():
             shutil.rmtree(dest / "root")
         _run(["dpkg", "-x", str(debs[0]), str(dest / "root")], "dpkg -x")
-    (dest / "done").write_text(package + "\n")
-    return _kernel_from_tree(dest / "root", package)
 
 
 def given_kernel(path: str, modules: str | None = None) -> KernelImage:
@@ -616,13 +625,17 @@ def run_vm(
     *,
     kernel: str | None = None,
     modules: str | None = None,
+    package: str | None = None,
     accel: str = "auto",
     timeout: float = 600,
     progress=_stderr_progress,
 ):
     """Boot the real kernel and run ``scenarios`` (default: every one in
     :data:`pagemig.realscenarios.SCENARIOS`). Returns a pandas DataFrame, one row per
-    scenario (status list, return value, errno name, vmstat deltas, migration-pte
+    scenario. ``kernel``: a bzImage to boot instead of Debian's (``modules``: its modules
+    tree); ``package``: a particular Debian kernel package (e.g. the stored run's), else the
+    one linux-image-cloud-amd64 depends on. The frame has the status list, return value,
+    errno name, vmstat deltas, migration-pte
     tracepoint counts, the call's time in the guest, the kernel version); ``df.attrs`` holds
     ``kernel``, ``timings`` (seconds: kernel, build, kvm_probe, boot, scenarios, total),
     ``accel`` and ``qemu_pid``.
@@ -634,7 +647,16 @@ def run_vm(
     scenarios = list(SCENARIOS if scenarios is None else scenarios)
     require(kernel)
     t0 = time.monotonic()
-    kimg = given_kernel(kernel, modules) if kernel else debian_kernel(progress)
+    if kernel:
+        kimg = given_kernel(kernel, modules)
+    elif package:
+        try:
+            kimg = debian_kernel(progress, package)
+        except VMUnavailable as exc:
+            progress(f"{package} is not available ({str(exc).splitlines()[0]}); using the newest")
+            kimg = debian_kernel(progress)
+    else:
+        kimg = debian_kernel(progress)
     t1 = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="pagemig-initramfs-") as tmp:
         initrd = build_initramfs(kimg, to_script(scenarios), progress, Path(tmp) / "initrd.cpio")
@@ -717,6 +739,7 @@ def cmd_vm(args) -> int:
             scenarios,
             kernel=args.kernel,
             modules=args.modules,
+            package=args.package,
             accel=args.accel,
             timeout=args.timeout,
         )
@@ -761,6 +784,11 @@ def _add_arguments(sp) -> None:
         help="boot this kernel (NUMA, MIGRATION) instead of Debian's linux-image-cloud-amd64",
     )
     sp.add_argument("--modules", metavar="DIR", help="its modules tree (for virtio_blk, vfat)")
+    sp.add_argument(
+        "--package",
+        metavar="NAME",
+        help="a Debian kernel package, e.g. linux-image-6.1.0-57-cloud-amd64 (default: the newest)",
+    )
     sp.add_argument(
         "--accel",
         choices=("auto", "tcg", "kvm"),

@@ -150,6 +150,12 @@ def test_a_machine_without_the_tools_is_told_what_to_install(monkeypatch):
         vm.run_vm(progress=None)
 
 
+def test_a_kernel_path_that_does_not_exist_is_named():
+    assert any("/no/such/bzImage" in line for line in vm.missing("/no/such/bzImage"))
+    with pytest.raises(vm.VMUnavailable, match="does not exist"):
+        vm.given_kernel("/no/such/bzImage")
+
+
 def test_the_cache_follows_xdg_cache_home(monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert vm.cache_dir() == tmp_path / "pagemig" and vm.cache_dir().is_dir()
@@ -230,7 +236,9 @@ def _vm_or_skip():
 @pytest.fixture(scope="module")
 def live():
     _vm_or_skip()
-    return vm.run_vm(progress=None, timeout=900)
+    # the stored run's kernel package, while Debian still has it (else the newest)
+    package = "linux-image-" + load_stored_run().attrs["kernel"].split()[0]
+    return vm.run_vm(package=package, progress=None, timeout=900)
 
 
 def _gone(pid: int) -> bool:
@@ -275,7 +283,9 @@ def test_live_vm_stopped_its_qemu(live):
 
 def test_a_timeout_stops_qemu_by_pid(tmp_path):
     _vm_or_skip()
-    kimg = vm.debian_kernel(progress=vm._quiet)
+    kimg = vm.debian_kernel(
+        vm._quiet, "linux-image-" + load_stored_run().attrs["kernel"].split()[0]
+    )
     initrd = vm.build_initramfs(kimg, to_script(SCENARIOS[:1]), vm._quiet, tmp_path / "i.cpio")
     with pytest.raises(vm.VMUnavailable, match="did not finish within 2 s") as exc:
         vm.boot(kimg, initrd, vm.build_disks(vm._quiet), timeout=2, progress=vm._quiet)
