@@ -78,7 +78,11 @@ def access_process_vm(k, proc, addr: int, n: int, write: bool, data: bytes | Non
                     "present", pfn=pte.pfn, write=pte.write, young=True, dirty=pte.dirty
                 )
             what = f"pid {proc.pid} reads {chunk} byte(s) at {pos:#x} (pfn {page.pfn}, node {page.node})"
-        yield ("access", what, {"pid": proc.pid, "addr": pos, "pfn": page.pfn, "node": page.node})
+        yield k.say and (
+            "access",
+            what,
+            {"pid": proc.pid, "addr": pos, "pfn": page.pfn, "node": page.node},
+        )
         pos += chunk
     return None if write else bytes(out)
 
@@ -139,7 +143,7 @@ def do_anonymous_page(k, proc, vma, address: int, write: bool):
             page_add_file_rmap(zero)
             proc.file_rss += 1
         proc.ptes[address >> PAGE_SHIFT] = mk_pte(zero.pfn, False, young=True)
-        yield (
+        yield k.say and (
             "do_anonymous_page",
             f"pid {proc.pid} {address:#x}: read of untouched anonymous memory: map the "
             "ZERO_PAGE read-only (no frame)",
@@ -154,7 +158,7 @@ def do_anonymous_page(k, proc, vma, address: int, write: bool):
     page_add_anon_rmap(page, vma, address)
     proc.anon_rss += 1
     proc.ptes[address >> PAGE_SHIFT] = mk_pte(page.pfn, vma.write, young=True, dirty=write)
-    yield (
+    yield k.say and (
         "do_anonymous_page",
         f"pid {proc.pid} {address:#x}: new anonymous page pfn {page.pfn} on node {page.node}",
         {"pid": proc.pid, "addr": address, "pfn": page.pfn, "node": page.node},
@@ -186,7 +190,7 @@ def find_or_read_page(k, proc, file, pgoff: int):
             move_ref(page, "alloc", "cache")  # add_to_page_cache's reference
             get_page(page, "lookup")
             k.vmstat["pgmajfault"] += 1
-            yield (
+            yield k.say and (
                 "page_cache_read",
                 f"{file.name} page {pgoff}: read from the backing store into pfn {page.pfn} "
                 f"(node {page.node})",
@@ -232,7 +236,7 @@ def do_no_page(k, proc, vma, address: int, write: bool, pgoff: int, orig: Pte | 
         proc.ptes[vpn] = mk_pte(new.pfn, True, young=True, dirty=True)
         shadow = k.anon_shadow.setdefault((proc.pid, vpn), bytearray(new.read_bytes()))
         shadow[:] = new.read_bytes()
-        yield (
+        yield k.say and (
             "do_no_page",
             f"pid {proc.pid} {address:#x}: private write: copy of {file.name} page {pgoff} "
             f"into anonymous pfn {new.pfn}",
@@ -245,7 +249,7 @@ def do_no_page(k, proc, vma, address: int, write: bool, pgoff: int, orig: Pte | 
     proc.ptes[vpn] = mk_pte(page.pfn, vma.write and vma.shared, young=True, dirty=write)
     if write:
         page.dirty = True
-    yield (
+    yield k.say and (
         "do_no_page",
         f"pid {proc.pid} {address:#x}: map {file.name} page {pgoff} (pfn {page.pfn}, node {page.node})",
         {"pid": proc.pid, "addr": address, "pfn": page.pfn, "node": page.node, "pgoff": pgoff},
@@ -255,7 +259,7 @@ def do_no_page(k, proc, vma, address: int, write: bool, pgoff: int, orig: Pte | 
 
 def do_file_page(k, proc, vma, address: int, write: bool, pte: Pte):
     """do_file_page(): a nonlinear file pte; populate the remembered offset."""
-    yield (
+    yield k.say and (
         "do_file_page",
         f"pid {proc.pid} {address:#x}: nonlinear file pte, offset {pte.pgoff}",
         {"pid": proc.pid, "addr": address, "pgoff": pte.pgoff},
@@ -293,7 +297,7 @@ def do_swap_page(k, proc, vma, address: int, write: bool, pte: Pte):
     swap.swap_free(slot)
     proc.anon_rss += 1
     proc.ptes[address >> PAGE_SHIFT] = mk_pte(page.pfn, False, young=True)
-    yield (
+    yield k.say and (
         "do_swap_page",
         f"pid {proc.pid} {address:#x}: swap entry {slot} -> swap-cache pfn {page.pfn} (node {page.node})",
         {"pid": proc.pid, "addr": address, "pfn": page.pfn, "node": page.node},
@@ -323,7 +327,7 @@ def migration_entry_wait(k, proc, address: int):
             "entry points at an unlocked page",
             {"pid": proc.pid, "addr": address, "pfn": page.pfn},
         )
-        yield (
+        yield k.say and (
             "migration_entry_to_page",
             f"kernel BUG: pid {proc.pid} killed (oops) faulting at {address:#x}",
             {"pid": proc.pid, "addr": address, "pfn": page.pfn, "bug": True},
@@ -338,7 +342,7 @@ def migration_entry_wait(k, proc, address: int):
         get_page(page, "wait")
         yield from k.wait_on_page_locked(page, func, pid=proc.pid, addr=address)
         put_page(page, "wait", k)
-    yield (
+    yield k.say and (
         func,
         f"pid {proc.pid} {address:#x}: pfn {page.pfn} unlocked; retry the fault",
         {"pid": proc.pid, "addr": address, "pfn": page.pfn},
@@ -363,7 +367,7 @@ def do_wp_page(k, proc, vma, address: int, pte: Pte):
         return (yield from _cow_zero_page(k, proc, vma, address))
     if vma.shared or (old.anon and old.mapcount == 1 and not old.swapcache and not old.locked):
         proc.ptes[vpn] = Pte("present", pfn=pte.pfn, write=True, young=True, dirty=True)
-        yield (
+        yield k.say and (
             "do_wp_page",
             f"pid {proc.pid} {address:#x}: pfn {old.pfn} made writable (reuse)",
             {"pid": proc.pid, "addr": address, "pfn": old.pfn},
@@ -386,7 +390,7 @@ def do_wp_page(k, proc, vma, address: int, pte: Pte):
     proc.ptes[vpn] = mk_pte(new.pfn, True, young=True, dirty=True)
     shadow = k.anon_shadow.setdefault((proc.pid, vpn), bytearray(PAGE_SIZE))
     shadow[:] = new.read_bytes()
-    yield (
+    yield k.say and (
         "do_wp_page",
         f"pid {proc.pid} {address:#x}: copy on write pfn {old.pfn} -> pfn {new.pfn}",
         {"pid": proc.pid, "addr": address, "pfn": new.pfn, "node": new.node},
@@ -413,7 +417,7 @@ def _cow_zero_page(k, proc, vma, address: int):
     proc.anon_rss += 1
     proc.ptes[vpn] = mk_pte(new.pfn, True, young=True, dirty=True)
     k.anon_shadow.setdefault((proc.pid, vpn), bytearray(PAGE_SIZE))
-    yield (
+    yield k.say and (
         "do_wp_page",
         f"pid {proc.pid} {address:#x}: write to the ZERO_PAGE: new zeroed pfn {new.pfn} "
         f"(node {new.node})",

@@ -27,6 +27,7 @@ from errno import EINVAL, EPERM, ESRCH
 from .constants import MPOL_MF_MOVE, MPOL_MF_MOVE_ALL, PAGE_SHIFT
 from .migrate import isolate_lru_page, migrate_pages, migrate_prep
 from .move_pages import syscall_error
+from .page import PageList
 
 
 def node_remap(oldbit: int, old: list[int], new: list[int]) -> int:
@@ -50,7 +51,7 @@ def sys_migrate_pages(k, pid, old_nodes, new_nodes, caller):
     """sys_migrate_pages(pid, maxnode, old_nodes, new_nodes)"""
     old = sorted(set(old_nodes))
     new = sorted(set(new_nodes))
-    yield ("sys_migrate_pages", f"pid {pid}: nodes {old} -> {new}", {"pid": pid})
+    yield k.say and ("sys_migrate_pages", f"pid {pid}: nodes {old} -> {new}", {"pid": pid})
     for n in old + new:
         if not isinstance(n, int) or not 0 <= n < len(k.nodes):
             return syscall_error(EINVAL, f"node {n!r} does not exist")
@@ -99,7 +100,7 @@ def do_migrate_pages(k, proc, old: list[int], new: list[int], flags: int):
 
 def migrate_to_node(k, proc, source: int, dest: int, flags: int):
     """migrate_to_node(): gather the process's pages on ``source`` and migrate them to ``dest``."""
-    lst = []
+    lst = PageList()
     skipped = 0
     refused = 0
     for vma in proc.vmas:
@@ -113,19 +114,20 @@ def migrate_to_node(k, proc, source: int, dest: int, flags: int):
             page = k.pfn_to_page(pte.pfn)
             if page.reserved:  # the ZERO_PAGE
                 continue
-            if page.node != source or any(p is page for p in lst):
+            if page.node != source or page in lst:
                 continue
             # migrate_page_add(): shared pages only with MPOL_MF_MOVE_ALL
             if flags & MPOL_MF_MOVE_ALL or page.mapcount == 1:
                 isolate_lru_page(k, page, lst)
             else:
                 skipped += 1
-    yield (
+    yield k.say and (
         "migrate_to_node",
         f"node {source} -> {dest}: {len(lst)} page(s) isolated"
         + (f", {skipped} shared page(s) skipped (no MPOL_MF_MOVE_ALL)" if skipped else "")
         + (f", {refused} vma(s) vma_migratable() refuses (mlocked ...)" if refused else ""),
-        {"source": source, "dest": dest, "pages": len(lst), "skipped": skipped, "refused": refused},
+        {"source": source, "dest": dest, "pages": len(lst), "skipped": skipped}
+        | ({"refused": refused} if refused else {}),
     )
     if not lst:
         return 0

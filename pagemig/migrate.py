@@ -33,7 +33,7 @@ from errno import EAGAIN, EINVAL, EIO, ENOMEM
 
 from .constants import AOP_WRITEPAGE_ACTIVATE, MIGRATE_PASSES, PAGE_SHIFT, POLITE_PASSES
 from .fs import clear_page_dirty_for_io, try_to_release_page, writepage
-from .page import COPIED_FLAGS, Page, get_page, put_page
+from .page import Page, PageList, copy_page_flags, get_page, put_page
 from .pte import PTE_NONE, mk_pte
 from .rmap import (
     page_add_anon_rmap,
@@ -48,9 +48,13 @@ from .rmap import (
 def migrate_prep(k):
     """migrate_prep(): lru_add_drain_all(), so that pages in per-cpu pagevecs can be isolated."""
     if k.variant == "modern":
-        yield ("migrate_prep", "lru_cache_disable(): per-cpu LRU caches drained and bypassed", {})
+        yield k.say and (
+            "migrate_prep",
+            "lru_cache_disable(): per-cpu LRU caches drained and bypassed",
+            {},
+        )
     else:
-        yield ("migrate_prep", "lru_add_drain_all(): per-cpu pagevecs drained", {})
+        yield k.say and ("migrate_prep", "lru_add_drain_all(): per-cpu pagevecs drained", {})
 
 
 def isolate_lru_page(k, page: Page, lst: list) -> int:
@@ -77,7 +81,7 @@ def putback_lru_pages(k, lst: list):
         freed = page.count == 1
         move_to_lru(k, page, "isolate")
         count += 1
-        yield (
+        yield k.say and (
             "putback_lru_pages",
             f"pfn {page.pfn} {'freed (nobody else held it)' if freed else 'back on the LRU'}",
             {"pfn": page.pfn},
@@ -85,8 +89,12 @@ def putback_lru_pages(k, lst: list):
     return count
 
 
-def migrate_pages(k, from_list: list, get_new_page, private=None):
+def migrate_pages(k, from_list: PageList, get_new_page, private=None):
     """migrate_pages(from, get_new_page, private): up to 10 passes over the list.
+
+    ``from_list`` is a ``PageList`` (list_head: every membership test and removal
+    costs the same at any length); a plain list is copied into one, and emptied at
+    the end as the kernel's list is.
 
     Passes 0-2 are polite (trylock, skip pages under writeback); 3-9 are forced
     (sleep on the lock, wait for writeback). Returns -ENOMEM, or the number of
@@ -96,14 +104,18 @@ def migrate_pages(k, from_list: list, get_new_page, private=None):
     retry = 1
     nr_failed = 0
     nr_succeeded = 0
-    freed_under_us: list[Page] = []
+    if not isinstance(from_list, PageList):
+        caller_list, from_list = from_list, PageList(from_list)
+    else:
+        caller_list = None
+    freed_under_us: set[Page] = set()
     rc = 0
     for pass_ in range(MIGRATE_PASSES):
         if not retry:
             break
         retry = 0
         force = pass_ >= POLITE_PASSES
-        yield (
+        yield k.say and (
             "migrate_pages",
             f"pass {pass_} ({'forced' if force else 'polite'}): {len(from_list)} page(s) on the list",
             {"pass": pass_, "pages": len(from_list)},
@@ -119,8 +131,8 @@ def migrate_pages(k, from_list: list, get_new_page, private=None):
             elif rc == 0:
                 if page not in from_list:
                     nr_succeeded += 1
-                elif not any(p is page for p in freed_under_us):
-                    freed_under_us.append(page)
+                else:
+                    freed_under_us.add(page)
             else:
                 nr_failed += 1
         if rc == -ENOMEM:
@@ -129,10 +141,12 @@ def migrate_pages(k, from_list: list, get_new_page, private=None):
         rc = 0
     nr_succeeded += len(freed_under_us)
     yield from putback_lru_pages(k, from_list)
+    if caller_list is not None:
+        caller_list.clear()  # putback emptied the list, as it empties the kernel's
     k.vmstat["pgmigrate_success"] += nr_succeeded
     k.vmstat["pgmigrate_fail"] += nr_failed + retry
     result = rc if rc else nr_failed + retry
-    yield (
+    yield k.say and (
         "migrate_pages",
         f"done: returns {result} ({nr_succeeded} moved, {nr_failed} failed, {retry} still busy)"
         if result >= 0
@@ -142,58 +156,66 @@ def migrate_pages(k, from_list: list, get_new_page, private=None):
     return result
 
 
-def unmap_and_move(k, get_new_page, private, page: Page, force: bool, pass_: int, from_list: list):
+def unmap_and_move(
+    k, get_new_page, private, page: Page, force: bool, pass_: int, from_list: PageList
+):
     """unmap_and_move(): lock, unmap into migration entries, move, restore or roll back."""
-    data = {"pfn": page.pfn, "pass": pass_}
     if k.variant == "modern" and page.count == 1:
         # 6.1 checks before it allocates: the page goes (freed now), nothing moves.
-        yield (
+        yield k.say and (
             "unmap_and_move",
             f"pfn {page.pfn}: freed under us (count 1): nothing to move, no new page",
-            data | {"rc": 0},
+            {"pfn": page.pfn, "pass": pass_, "rc": 0},
         )
         from_list.remove(page)
         put_page(page, "isolate", k)
         return 0
     newpage, result = get_new_page(k, page, private)
     if newpage is None:
-        yield (
+        yield k.say and (
             "unmap_and_move",
             f"pfn {page.pfn}: no free frame on the target node: -ENOMEM",
-            data | {"rc": -ENOMEM},
+            {"pfn": page.pfn, "pass": pass_, "rc": -ENOMEM},
         )
         return -ENOMEM
-    data["newpfn"] = newpage.pfn
-    yield (
+    yield k.say and (
         "unmap_and_move",
         f"pfn {page.pfn} (node {page.node}) -> new pfn {newpage.pfn} (node {newpage.node})",
-        data,
+        _data(page, pass_, newpage),
     )
     rc = 0
     if page.count == 1:
         # Only our isolation reference is left: the page was freed under us.
-        yield ("unmap_and_move", f"pfn {page.pfn}: freed under us (count 1): nothing to move", data)
-        return (yield from _move_newpage(k, page, newpage, rc, result, data))
+        yield k.say and (
+            "unmap_and_move",
+            f"pfn {page.pfn}: freed under us (count 1): nothing to move",
+            _data(page, pass_, newpage),
+        )
+        return (yield from _move_newpage(k, page, newpage, rc, result, pass_))
     rc = -EAGAIN
     if page.locked:
         if not force:
-            yield (
+            yield k.say and (
                 "unmap_and_move",
                 f"pfn {page.pfn}: locked by {page.lock_owner}: skip (polite pass): -EAGAIN",
-                data | {"rc": rc},
+                _data(page, pass_, newpage, rc=rc),
             )
-            return (yield from _move_newpage(k, page, newpage, rc, result, data))
+            return (yield from _move_newpage(k, page, newpage, rc, result, pass_))
         yield from k.lock_page(page, "unmap_and_move")
     else:
         k.trylock_page(page)
-        yield ("unmap_and_move", f"pfn {page.pfn}: page locked (TestSetPageLocked)", data)
+        yield k.say and (
+            "unmap_and_move",
+            f"pfn {page.pfn}: page locked (TestSetPageLocked)",
+            _data(page, pass_, newpage),
+        )
     locked_ok = True
     if page.writeback:
         if not force:
-            yield (
+            yield k.say and (
                 "unmap_and_move",
                 f"pfn {page.pfn}: under writeback: skip (polite pass): -EAGAIN",
-                data | {"rc": rc},
+                _data(page, pass_, newpage, rc=rc),
             )
             locked_ok = False
         else:
@@ -203,10 +225,10 @@ def unmap_and_move(k, get_new_page, private, page: Page, force: bool, pass_: int
         if not page.mapped:
             rc = yield from move_to_new_page(k, newpage, page)
         else:
-            yield (
+            yield k.say and (
                 "unmap_and_move",
                 f"pfn {page.pfn}: still mapped by {page.mapcount} pte(s) after unmap: -EAGAIN",
-                data | {"rc": rc},
+                _data(page, pass_, newpage, rc=rc),
             )
         if rc != 0:
             yield from remove_migration_ptes(k, page, page)
@@ -220,24 +242,33 @@ def unmap_and_move(k, get_new_page, private, page: Page, force: bool, pass_: int
             {"pfn": page.pfn},
             fatal=False,
         )
-    yield ("unmap_and_move", f"pfn {page.pfn}: page unlocked (rc {_rcname(rc)})", data | {"rc": rc})
+    yield k.say and (
+        "unmap_and_move",
+        f"pfn {page.pfn}: page unlocked (rc {_rcname(rc)})",
+        _data(page, pass_, newpage, rc=rc),
+    )
     if rc != -EAGAIN:
         from_list.remove(page)
         move_to_lru(k, page, "isolate")
-    return (yield from _move_newpage(k, page, newpage, rc, result, data))
+    return (yield from _move_newpage(k, page, newpage, rc, result, pass_))
 
 
-def _move_newpage(k, page, newpage, rc, result, data):
+def _data(page, pass_, newpage, **more) -> dict:
+    """unmap_and_move's event data (built inside the yield, only when someone records it)."""
+    return {"pfn": page.pfn, "pass": pass_, "newpfn": newpage.pfn, **more}
+
+
+def _move_newpage(k, page, newpage, rc, result, pass_):
     """unmap_and_move's move_newpage label: the new page joins the LRU or is freed."""
     node = newpage.node
     move_to_lru(k, newpage, "alloc")
     if result is not None:
         result[0][result[1]] = rc if rc else node
     if rc == 0:
-        yield (
+        yield k.say and (
             "unmap_and_move",
-            f"pfn {data['pfn']}: migrated to node {node}",
-            data | {"rc": 0, "node": node},
+            f"pfn {page.pfn}: migrated to node {node}",
+            _data(page, pass_, newpage, rc=0, node=node),
         )
     return rc
 
@@ -258,7 +289,7 @@ def move_to_new_page(k, newpage: Page, page: Page):
         method = "migrate_page"
     else:
         method = mapping.migratepage or "fallback_migrate_page"
-    yield (
+    yield k.say and (
         "move_to_new_page",
         f"new pfn {newpage.pfn} locked; mapping and index set; calling {method}",
         {"pfn": page.pfn, "newpfn": newpage.pfn, "method": method},
@@ -293,13 +324,13 @@ def migrate_page_move_mapping(k, mapping, newpage: Page, page: Page):
     data = {"pfn": page.pfn, "newpfn": newpage.pfn, "count": page.count}
     if mapping is None:
         if page.count != 1:
-            yield (
+            yield k.say and (
                 "migrate_page_move_mapping",
                 f"pfn {page.pfn}: count {page.count}, expected 1 (someone holds a reference): -EAGAIN",
                 data | {"expected": 1, "rc": -EAGAIN},
             )
             return -EAGAIN
-        yield (
+        yield k.say and (
             "migrate_page_move_mapping",
             f"pfn {page.pfn}: count 1 as expected (anonymous, no mapping)",
             data | {"expected": 1},
@@ -314,7 +345,7 @@ def migrate_page_move_mapping(k, mapping, newpage: Page, page: Page):
             if page.count != expected
             else f"slot {index} holds pfn {slot.pfn if slot else None}, not this page"
         )
-        yield (
+        yield k.say and (
             "migrate_page_move_mapping",
             f"pfn {page.pfn}: {why}: -EAGAIN",
             data | {"expected": expected, "rc": -EAGAIN},
@@ -326,7 +357,7 @@ def migrate_page_move_mapping(k, mapping, newpage: Page, page: Page):
         newpage.private = page.private
     mapping.page_tree[index] = newpage
     put_page(page, "cache", k)
-    yield (
+    yield k.say and (
         "migrate_page_move_mapping",
         f"{'swap cache' if page.swapcache else 'page cache'} slot {index}: pfn {page.pfn} -> pfn "
         f"{newpage.pfn} (count was {expected} as expected)",
@@ -339,7 +370,7 @@ def migrate_page_copy(k, newpage: Page, page: Page):
     """migrate_page_copy(): contents, the flags that move, and the dirty bit."""
     if page.data is not None:
         newpage.data = bytearray(page.data)
-    newpage.flags |= page.flags & COPIED_FLAGS
+    copy_page_flags(newpage, page)
     moved_dirty = False
     if page.dirty:
         clear_page_dirty_for_io(page)
@@ -352,7 +383,7 @@ def migrate_page_copy(k, newpage: Page, page: Page):
     page.mapping = None
     if newpage.writeback:
         newpage.writeback = False
-    yield (
+    yield k.say and (
         "migrate_page_copy",
         f"pfn {page.pfn} -> pfn {newpage.pfn}: contents and flags copied"
         + ("; dirty bit moved" if moved_dirty else ""),
@@ -374,7 +405,7 @@ def buffer_migrate_page(k, mapping, newpage: Page, page: Page):
     get_page(newpage, "private")
     newpage.has_private = True
     newpage.private = nbufs
-    yield (
+    yield k.say and (
         "buffer_migrate_page",
         f"buffer heads of pfn {page.pfn} re-pointed to pfn {newpage.pfn} (their reference moves too)",
         {"pfn": page.pfn, "newpfn": newpage.pfn},
@@ -398,7 +429,7 @@ def fallback_migrate_page(k, mapping, newpage: Page, page: Page):
         if rc is not None:
             return rc
     if page.has_private and not try_to_release_page(mapping, page, k):
-        yield (
+        yield k.say and (
             "fallback_migrate_page",
             f"pfn {page.pfn}: buffers cannot be released: -EAGAIN",
             {"pfn": page.pfn, "rc": -EAGAIN},
@@ -418,29 +449,33 @@ def writeout(k, mapping, page: Page):
     """
     data = {"pfn": page.pfn}
     if mapping.writepage is None:
-        yield (
+        yield k.say and (
             "writeout",
             f"pfn {page.pfn}: dirty and the file has no writepage: -EINVAL",
             data | {"rc": -EINVAL},
         )
         return -EINVAL
     if not clear_page_dirty_for_io(page):
-        yield (
+        yield k.say and (
             "writeout",
             f"pfn {page.pfn}: someone else already cleaned it: -EAGAIN",
             data | {"rc": -EAGAIN},
         )
         return -EAGAIN
     k.vmstat["pgmigrate_writeout"] += 1
-    yield ("writeout", f"pfn {page.pfn}: dirty: clear_page_dirty_for_io, write it out first", data)
+    yield k.say and (
+        "writeout",
+        f"pfn {page.pfn}: dirty: clear_page_dirty_for_io, write it out first",
+        data,
+    )
     if k.variant == "unsafe-writeout":
-        yield (
+        yield k.say and (
             "writeout",
             f"pfn {page.pfn}: UNSAFE: calling writepage with migration entries still in place",
             data,
         )
     else:
-        yield (
+        yield k.say and (
             "writeout",
             f"pfn {page.pfn}: restore the ptes before writepage (it may unlock the page)",
             data,
@@ -449,14 +484,14 @@ def writeout(k, mapping, page: Page):
     rc = yield from writepage(k, mapping, page)
     if rc < 0 and k.variant == "modern":
         yield from k.lock_page(page, "writeout")
-        yield (
+        yield k.say and (
             "writeout",
             f"pfn {page.pfn}: writepage failed: relocked, -EIO",
             data | {"rc": -EIO},
         )
         return -EIO
     if rc < 0:
-        yield (
+        yield k.say and (
             "writeout",
             f"pfn {page.pfn}: writepage failed: -EIO (2.6.18 returns without relocking)",
             data | {"rc": -EIO},
@@ -464,13 +499,13 @@ def writeout(k, mapping, page: Page):
         return -EIO
     if rc != AOP_WRITEPAGE_ACTIVATE:
         yield from k.lock_page(page, "writeout")
-        yield (
+        yield k.say and (
             "writeout",
             f"pfn {page.pfn}: relocked after writepage: -EAGAIN (retry in a later pass)",
             data | {"rc": -EAGAIN},
         )
     else:
-        yield (
+        yield k.say and (
             "writeout",
             f"pfn {page.pfn}: writepage kept the page (ACTIVATE): -EAGAIN",
             data | {"rc": -EAGAIN},
@@ -483,22 +518,30 @@ def _fallback_pageout(k, mapping, page: Page):
     file pages had no migration entries then)."""
     data = {"pfn": page.pfn}
     if mapping.writepage is None:
-        yield (
+        yield k.say and (
             "pageout",
             f"pfn {page.pfn}: no writepage: PAGE_ACTIVATE -> -EAGAIN",
             data | {"rc": -EAGAIN},
         )
         return -EAGAIN
     if not clear_page_dirty_for_io(page):
-        yield ("pageout", f"pfn {page.pfn}: PAGE_CLEAN: migrate it", data)
+        yield k.say and ("pageout", f"pfn {page.pfn}: PAGE_CLEAN: migrate it", data)
         return None
     k.vmstat["pgmigrate_writeout"] += 1
     rc = yield from writepage(k, mapping, page)
     if rc == AOP_WRITEPAGE_ACTIVATE:
-        yield ("pageout", f"pfn {page.pfn}: PAGE_ACTIVATE -> -EAGAIN", data | {"rc": -EAGAIN})
+        yield k.say and (
+            "pageout",
+            f"pfn {page.pfn}: PAGE_ACTIVATE -> -EAGAIN",
+            data | {"rc": -EAGAIN},
+        )
         return -EAGAIN
     yield from k.lock_page(page, "fallback_migrate_page")
-    yield ("pageout", f"pfn {page.pfn}: PAGE_SUCCESS: relock -> -EAGAIN", data | {"rc": -EAGAIN})
+    yield k.say and (
+        "pageout",
+        f"pfn {page.pfn}: PAGE_SUCCESS: relock -> -EAGAIN",
+        data | {"rc": -EAGAIN},
+    )
     return -EAGAIN
 
 
@@ -512,7 +555,7 @@ def remove_migration_ptes(k, old: Page, new: Page):
     if new.anon:
         yield from remove_anon_migration_ptes(k, old, new)
     elif k.variant == "before-patch":
-        yield (
+        yield k.say and (
             "remove_migration_ptes",
             f"pfn {new.pfn}: a file page: nothing to restore before the patch (its ptes were cleared)",
             {"pfn": old.pfn, "newpfn": new.pfn},
@@ -521,7 +564,7 @@ def remove_migration_ptes(k, old: Page, new: Page):
         yield from remove_file_migration_ptes(k, old, new)
 
 
-def _live_walk(get_vmas):
+def _live_walk(get_vmas, stamp=None):
     """The vmas of a restore walk, including those that join while it runs.
 
     The kernel's walk holds anon_vma->lock (or i_mmap_lock) throughout, so a fork
@@ -529,8 +572,11 @@ def _live_walk(get_vmas):
     the list) or after (and copies an already restored pte). The model's walk spans
     several steps, so it looks again for vmas it has not visited yet; otherwise a
     child forked mid-walk keeps a migration entry to the old page for ever.
+    ``stamp()``, if given, changes whenever a vma joins: while it has not changed
+    there is nothing new to look for, and the walk does not query again.
     """
     seen: dict[int, object] = {}  # id -> vma (kept alive so that no id is reused)
+    mark = stamp() if stamp is not None else None
     while True:
         fresh = [v for v in get_vmas() if id(v) not in seen]
         if not fresh:
@@ -538,6 +584,11 @@ def _live_walk(get_vmas):
         for vma in fresh:
             seen[id(vma)] = vma
             yield vma
+        if stamp is not None:
+            now = stamp()
+            if now == mark:
+                return
+            mark = now
 
 
 def remove_anon_migration_ptes(k, old: Page, new: Page):
@@ -546,7 +597,7 @@ def remove_anon_migration_ptes(k, old: Page, new: Page):
     restored = 0
     for vma in _live_walk(lambda: anon_vma.head):
         restored += yield from remove_migration_pte(k, vma, old, new)
-    yield (
+    yield k.say and (
         "remove_anon_migration_ptes",
         f"anon_vma walk: {restored} entr{'y' if restored == 1 else 'ies'} to pfn {old.pfn} now map pfn {new.pfn}",
         {"pfn": old.pfn, "newpfn": new.pfn, "restored": restored},
@@ -560,10 +611,12 @@ def remove_file_migration_ptes(k, old: Page, new: Page):
         return
     restored = 0
     walked = 0
-    for vma in _live_walk(lambda: vma_prio_tree_foreach(k, mapping, new.index)):
+    tree = mapping.i_mmap
+    walk = _live_walk(lambda: vma_prio_tree_foreach(k, mapping, new.index), lambda: tree.inserted)
+    for vma in walk:
         walked += 1
         restored += yield from remove_migration_pte(k, vma, old, new)
-    yield (
+    yield k.say and (
         "remove_file_migration_ptes",
         f"prio tree: {walked} linear vma(s) map page {new.index}; {restored} entr"
         f"{'y' if restored == 1 else 'ies'} to pfn {old.pfn} now map pfn {new.pfn}",
@@ -594,7 +647,7 @@ def remove_migration_pte(k, vma, old: Page, new: Page):
         page_add_anon_rmap(new, vma, addr)
     else:
         page_add_file_rmap(new)
-    yield (
+    yield k.say and (
         "remove_migration_pte",
         f"pid {mm.pid} {addr:#x}: migration entry -> {'writable' if pte.write else 'read-only'} "
         f"pte to pfn {new.pfn} (node {new.node})",

@@ -48,7 +48,7 @@ from os import strerror
 
 from .constants import MPOL_MF_MOVE, MPOL_MF_MOVE_ALL, PAGE_SHIFT
 from .migrate import isolate_lru_page, migrate_pages, migrate_prep
-from .page import get_page, put_page
+from .page import PageList, get_page, put_page
 
 STATUS_NAMES = {
     -EFAULT: "-EFAULT",
@@ -127,7 +127,7 @@ def sys_move_pages(k, pid, addrs, nodes, flags, caller):
     modern = k.variant == "modern"
     target = caller if pid == 0 else k.processes.get(pid)
     who = caller if caller is not None else target
-    yield (
+    yield k.say and (
         "kernel_move_pages" if modern else "sys_move_pages",
         f"pid {pid}: {len(addrs)} page(s), "
         + ("query nodes" if nodes is None else f"to nodes {sorted(set(nodes))}")
@@ -193,7 +193,7 @@ def do_pages_stat(k, proc, addrs):
         else:
             page = follow_page(k, proc, vma, addr)
             status.append(page if isinstance(page, int) else page.node)
-        yield (
+        yield k.say and (
             "do_pages_stat",
             f"{addr:#x}: {status_name(status[-1])}",
             {"addr": addr, "status": status[-1]},
@@ -206,8 +206,8 @@ def do_move_pages(k, proc, addrs, nodes, move_all: bool):
     """do_move_pages() (2.6.18): isolate what can move, then migrate_pages with new_page_node."""
     yield from migrate_prep(k)
     status = MovePagesStatus([0] * len(addrs))
-    entries: list = [None] * len(addrs)  # the struct page_to_node's page field
-    lst = []
+    entries: dict = {}  # page -> its index in addrs (the struct page_to_node's page field)
+    lst = PageList()
     for i, (addr, node) in enumerate(zip(addrs, nodes)):
         vma = proc.find_vma(addr)
         if vma is None:
@@ -238,17 +238,17 @@ def do_move_pages(k, proc, addrs, nodes, move_all: bool):
                 else:
                     status[i] = isolate_lru_page(k, page, lst)
                     if status[i] == 0:
-                        entries[i] = page
+                        entries[page] = i
                         why = f"pfn {page.pfn} isolated for node {node}"
                     else:
                         why = f"pfn {page.pfn} is not on an LRU list"
                 put_page(page, "lookup", k)
-        yield ("do_move_pages", f"{addr:#x}: {why}", {"addr": addr, "status": status[i]})
+        yield k.say and ("do_move_pages", f"{addr:#x}: {why}", {"addr": addr, "status": status[i]})
     if not lst:
         return syscall_error(ENOENT, "no page could be isolated (2.6.18 returns -ENOENT)")
 
     def new_page_node(k, page, private):
-        i = next(j for j, p in enumerate(entries) if p is page)
+        i = entries[page]
         return k.nodes[nodes[i]].alloc_page("alloc"), (status, i)
 
     rc = yield from migrate_pages(k, lst, new_page_node, None)
@@ -264,7 +264,7 @@ def do_pages_move(k, proc, addrs, nodes, move_all: bool):
     yield from migrate_prep(k)
     n = len(addrs)
     status = MovePagesStatus([None] * n)
-    lst: list = []
+    lst = PageList()
     current = None  # NUMA_NO_NODE
     start = 0
     err = 0
@@ -273,7 +273,7 @@ def do_pages_move(k, proc, addrs, nodes, move_all: bool):
         addr, node = addrs[i], nodes[i]
         if not 0 <= node < len(k.nodes):
             err = -ENODEV
-            yield (
+            yield k.say and (
                 "do_pages_move",
                 f"{addr:#x}: node {node} is not online: -ENODEV (flush the batch, then fail)",
                 {"addr": addr, "node": node, "rc": err},
@@ -316,7 +316,7 @@ def _pages_move_result(err: int, status: MovePagesStatus):
     return status
 
 
-def add_page_for_migration(k, proc, addr: int, node: int, lst: list, move_all: bool):
+def add_page_for_migration(k, proc, addr: int, node: int, lst: PageList, move_all: bool):
     """add_page_for_migration() (6.1): 1 if the page was queued, 0 if it is on ``node``
     already, else the negative errno for its status."""
     from .mempolicy import vma_migratable
@@ -349,11 +349,11 @@ def add_page_for_migration(k, proc, addr: int, node: int, lst: list, move_all: b
                 err = 1
                 why = f"pfn {page.pfn} queued for node {node}"
             put_page(page, "lookup", k)
-    yield ("add_page_for_migration", f"{addr:#x}: {why}", {"addr": addr, "rc": err})
+    yield k.say and ("add_page_for_migration", f"{addr:#x}: {why}", {"addr": addr, "rc": err})
     return err
 
 
-def move_pages_and_store_status(k, node, lst: list, status, start: int, i: int, n: int):
+def move_pages_and_store_status(k, node, lst: PageList, status, start: int, i: int, n: int):
     """move_pages_and_store_status() (6.1): migrate the queued batch; on success write
     ``node`` into slots start..i-1; on failure write nothing and return the pages not
     migrated plus the pages from i on, not yet looked at."""
@@ -363,7 +363,7 @@ def move_pages_and_store_status(k, node, lst: list, status, start: int, i: int, 
     if err:
         if err > 0:
             err += n - i
-        yield (
+        yield k.say and (
             "move_pages_and_store_status",
             f"batch for node {node} (slots {start}..{i - 1}) failed: status not written; "
             + (
@@ -376,7 +376,7 @@ def move_pages_and_store_status(k, node, lst: list, status, start: int, i: int, 
         return err
     for j in range(start, i):
         status[j] = node
-    yield (
+    yield k.say and (
         "move_pages_and_store_status",
         f"batch for node {node} migrated: slots {start}..{i - 1} = {node}",
         {"node": node, "start": start, "end": i, "rc": 0},
@@ -384,10 +384,10 @@ def move_pages_and_store_status(k, node, lst: list, status, start: int, i: int, 
     return 0
 
 
-def do_move_pages_to_node(k, lst: list, node: int):
+def do_move_pages_to_node(k, lst: PageList, node: int):
     """do_move_pages_to_node() (6.1): migrate_pages(MIGRATE_SYNC, MR_SYSCALL) with
     alloc_migration_target(__GFP_THISNODE), so a full node is -ENOMEM."""
-    yield (
+    yield k.say and (
         "do_move_pages_to_node",
         f"{len(lst)} page(s) to node {node}",
         {"node": node, "pages": len(lst)},

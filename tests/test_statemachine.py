@@ -395,8 +395,8 @@ class EngineMachine(RuleBasedStateMachine):
         step); whatever is left runs later."""
         p = self.pick(self.procs, i)
         vma, addr = self.pick_addr(p, v, j, writable=write)
-        if vma is None or p.pte(addr).kind != "present":
-            return
+        if vma is None or p.pte(addr).kind != "present" or p.page_at(addr).reserved:
+            return  # nothing there, or the zero page (never migrates)
         page = p.page_at(addr)
         t = self.k.start_migrate_pages([page], 1 - page.node)
         self.started.append(t)
