@@ -567,23 +567,34 @@ def kernel_version(uname: str) -> str:
 
 
 # -- KVM probe ---------------------------------------------------------------------------------
-def kvm_boots(kimg: KernelImage, initrd: Path, disks, progress=_stderr_progress) -> bool:
-    """Whether this host's /dev/kvm boots the guest (probed once, cached by host CPU and kernel).
-    On nested hypervisors that emulate instructions it often does not (see realkernel-facts)."""
+def _host_key() -> str:
+    """The host CPU (vendor, model, flags of the first CPU) and kernel, hashed."""
+    first = Path("/proc/cpuinfo").read_text(errors="replace").split("\n\n")[0]
+    keep = [ln for ln in first.splitlines() if ln.split(":")[0].strip() in _CPU_KEYS]
+    return hashlib.sha256(("\n".join(keep) + os.uname().release).encode()).hexdigest()[:16]
+
+
+_CPU_KEYS = ("vendor_id", "model name", "flags")
+
+
+def kvm_boots(kimg: KernelImage, disks, progress=_stderr_progress) -> bool:
+    """Whether this host's /dev/kvm boots the guest: probed once with an empty scenario
+    script (30 s at most), and the answer cached by host CPU and kernel. On nested
+    hypervisors that emulate instructions it often does not (see realkernel-facts)."""
     if not os.access("/dev/kvm", os.R_OK | os.W_OK):
         return False
-    key = hashlib.sha256(
-        (Path("/proc/cpuinfo").read_text(errors="replace")[:2000] + os.uname().release).encode()
-    ).hexdigest()[:16]
+    key = _host_key()
     f = cache_dir() / "kvm-probe.json"
     known = json.loads(f.read_text()) if f.is_file() else {}
     if key in known:
         return known[key]
     progress("probing KVM once (is /dev/kvm usable here?) ...")
-    try:
-        ok = boot(kimg, initrd, disks, accel="kvm", timeout=30, progress=_quiet).finished
-    except VMUnavailable:
-        ok = False
+    with tempfile.TemporaryDirectory(prefix="pagemig-probe-") as tmp:
+        initrd = build_initramfs(kimg, "", _quiet, Path(tmp) / "probe.cpio")
+        try:
+            ok = boot(kimg, initrd, disks, accel="kvm", timeout=30, progress=_quiet).finished
+        except VMUnavailable:
+            ok = False
     known[key] = ok
     f.write_text(json.dumps(known))
     progress(f"KVM {'boots' if ok else 'does not boot'} here; using {'KVM' if ok else 'TCG'}")
@@ -663,7 +674,7 @@ def run_vm(
         disks = build_disks(progress)
         t2 = time.monotonic()
         if accel == "auto":
-            accel = "kvm" if kvm_boots(kimg, initrd, disks, progress) else "tcg"
+            accel = "kvm" if kvm_boots(kimg, disks, progress) else "tcg"
         probe = time.monotonic() - t2
         progress(
             f"booting {kimg.source} under QEMU ({accel.upper()}, 2 NUMA nodes of "
