@@ -342,10 +342,17 @@ def sweep(
     migrated), ``rate`` (successes / pages) and the 95% Wilson interval
     ``ci_low, ci_high``. See the module docstring for what each parameter does.
 
-    ``executor``: any ``concurrent.futures.Executor`` (a Dask client's
-    ``get_executor()`` works: only ``submit`` is used and the work is picklable);
-    by default a local process pool with one worker per CPU, or this process for
-    a tiny sweep. ``progress(done, total)`` is called with the trials done so far,
+    ``executor``: any ``concurrent.futures.Executor``; by default a local process
+    pool with one worker per CPU, or this process for a tiny sweep. Only ``submit``
+    is used and the work is picklable (module-level functions, tuples of plain
+    values), so a Dask cluster works: ``client = distributed.Client("tcp://host:8786")``
+    (the scheduler of a real cluster; ``distributed.LocalCluster()`` for this
+    machine), then ``sweep(..., executor=client.get_executor(pure=False))``. The
+    frames are identical to the default pool's, because every trial's seed comes
+    from ``trial_seed`` and not from where it runs. ``pure=False`` because Dask
+    otherwise names each task by a hash of its function and arguments and may hand
+    back a result it still holds for a repeated identical sweep instead of running
+    it again (right for the numbers, wrong for a timing or a progress bar). ``progress(done, total)`` is called with the trials done so far,
     from 0 up to the total, as chunks of trials complete.
     """
     import pandas as pd

@@ -190,7 +190,7 @@ class Kernel(Scheduler):
         are all migration entries, an old page a finished migration left to a sleeper).
         The kernel reaches pages through ptes (get_user_pages, page-table walks) or
         page-cache lookups; a migration entry sends get_user_pages to sleep instead."""
-        if page.mapcount > 0:
+        if page._mapcount >= 0:  # page_mapped()
             return
         mapping = page_mapping(self, page)
         if mapping is not None:
@@ -459,7 +459,8 @@ class Kernel(Scheduler):
         if page.locked:
             return False
         page.locked = True
-        page.lock_owner = self._owner()
+        current = self.current
+        page.lock_owner = current.name if current is not None else "kernel"  # _owner()
         return True
 
     def lock_page(self, page: Page, func: str):

@@ -70,14 +70,20 @@ def access_process_vm(k, proc, addr: int, n: int, write: bool, data: bytes | Non
             else:
                 shadow = k.anon_shadow.setdefault((proc.pid, vpn), bytearray(PAGE_SIZE))
             shadow[off : off + chunk] = piece
-            what = f"pid {proc.pid} writes {chunk} byte(s) at {pos:#x} (pfn {page.pfn}, node {page.node})"
+            what = (
+                k.say
+                and f"pid {proc.pid} writes {chunk} byte(s) at {pos:#x} (pfn {page.pfn}, node {page.node})"
+            )
         else:
             out += page.read_bytes(off, chunk)
             if not pte.young:
                 proc.ptes[vpn] = Pte(
                     "present", pfn=pte.pfn, write=pte.write, young=True, dirty=pte.dirty
                 )
-            what = f"pid {proc.pid} reads {chunk} byte(s) at {pos:#x} (pfn {page.pfn}, node {page.node})"
+            what = (
+                k.say
+                and f"pid {proc.pid} reads {chunk} byte(s) at {pos:#x} (pfn {page.pfn}, node {page.node})"
+            )
         yield k.say and (
             "access",
             what,

@@ -36,6 +36,7 @@ from .fs import clear_page_dirty_for_io, try_to_release_page, writepage
 from .page import Page, PageList, copy_page_flags, get_page, put_page
 from .pte import PTE_NONE, mk_pte
 from .rmap import (
+    AnonVma,
     page_add_anon_rmap,
     page_add_file_rmap,
     page_address_in_vma,
@@ -222,7 +223,7 @@ def unmap_and_move(
             yield from k.wait_on_page_writeback(page, "unmap_and_move")
     if locked_ok:
         yield from try_to_unmap(k, page, migration=True)
-        if not page.mapped:
+        if page._mapcount < 0:  # !page_mapped()
             rc = yield from move_to_new_page(k, newpage, page)
         else:
             yield k.say and (
@@ -321,19 +322,25 @@ def migrate_page(k, mapping, newpage: Page, page: Page):
 
 def migrate_page_move_mapping(k, mapping, newpage: Page, page: Page):
     """migrate_page_move_mapping(): the reference-count gate and the atomic slot switch."""
-    data = {"pfn": page.pfn, "newpfn": newpage.pfn, "count": page.count}
+    count = page.count  # the count the gate saw, for the events' data
     if mapping is None:
         if page.count != 1:
             yield k.say and (
                 "migrate_page_move_mapping",
                 f"pfn {page.pfn}: count {page.count}, expected 1 (someone holds a reference): -EAGAIN",
-                data | {"expected": 1, "rc": -EAGAIN},
+                {
+                    "pfn": page.pfn,
+                    "newpfn": newpage.pfn,
+                    "count": count,
+                    "expected": 1,
+                    "rc": -EAGAIN,
+                },
             )
             return -EAGAIN
         yield k.say and (
             "migrate_page_move_mapping",
             f"pfn {page.pfn}: count 1 as expected (anonymous, no mapping)",
-            data | {"expected": 1},
+            {"pfn": page.pfn, "newpfn": newpage.pfn, "count": count, "expected": 1},
         )
         return 0
     expected = 2 + (1 if page.has_private else 0)
@@ -348,7 +355,13 @@ def migrate_page_move_mapping(k, mapping, newpage: Page, page: Page):
         yield k.say and (
             "migrate_page_move_mapping",
             f"pfn {page.pfn}: {why}: -EAGAIN",
-            data | {"expected": expected, "rc": -EAGAIN},
+            {
+                "pfn": page.pfn,
+                "newpfn": newpage.pfn,
+                "count": count,
+                "expected": expected,
+                "rc": -EAGAIN,
+            },
         )
         return -EAGAIN
     get_page(newpage, "cache")
@@ -361,7 +374,13 @@ def migrate_page_move_mapping(k, mapping, newpage: Page, page: Page):
         "migrate_page_move_mapping",
         f"{'swap cache' if page.swapcache else 'page cache'} slot {index}: pfn {page.pfn} -> pfn "
         f"{newpage.pfn} (count was {expected} as expected)",
-        data | {"expected": expected, "slot": index},
+        {
+            "pfn": page.pfn,
+            "newpfn": newpage.pfn,
+            "count": count,
+            "expected": expected,
+            "slot": index,
+        },
     )
     return 0
 
@@ -552,7 +571,7 @@ def remove_migration_ptes(k, old: Page, new: Page):
     file's linear VMAs from the prio tree (nonlinear VMAs never hold entries).
     Before the patch it only knew anonymous pages.
     """
-    if new.anon:
+    if new.mapping.__class__ is AnonVma:  # PageAnon(new)
         yield from remove_anon_migration_ptes(k, old, new)
     elif k.variant == "before-patch":
         yield k.say and (
@@ -643,7 +662,7 @@ def remove_migration_pte(k, vma, old: Page, new: Page):
         mm.ptes[vpn] = mk_pte(new.pfn, pte.write, young=pte.young, dirty=pte.dirty and new.dirty)
     else:
         mm.ptes[vpn] = mk_pte(new.pfn, pte.write, young=False, dirty=False)
-    if new.anon:
+    if new.mapping.__class__ is AnonVma:  # PageAnon(new)
         page_add_anon_rmap(new, vma, addr)
     else:
         page_add_file_rmap(new)

@@ -382,7 +382,10 @@ class Process:
         )
 
     def mlock(self, addr: int, pages: int) -> None:
-        """mlock() a whole VMA (VM_LOCKED). Migration ignores it; reclaim does not."""
+        """mlock() a whole VMA (VM_LOCKED). The core migration ignores it (move_pages
+        moves such pages); 2.6.18's migrate_pages(2) skips the VMA (vma_migratable),
+        6.1's does not; reclaim refuses it. (mlock's make_pages_present is not modelled:
+        the pages stay as they were.)"""
         self._check_alive()
         vma = self._vma_or_fault(addr)
         if addr != vma.start or pages != vma.pages:

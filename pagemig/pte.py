@@ -105,7 +105,7 @@ def is_zero_pfn(pfn) -> bool:
 
 def mk_pte(pfn: int, write: bool, young: bool = False, dirty: bool = False) -> Pte:
     """mk_pte() (+ pte_mkwrite/pte_mkyoung/pte_mkdirty)."""
-    return Pte("present", pfn=pfn, write=write, young=young, dirty=dirty)
+    return Pte("present", pfn, write, young, dirty)
 
 
 def make_migration_entry(page, write: bool, young: bool = False, dirty: bool = False) -> Pte:
@@ -115,15 +115,9 @@ def make_migration_entry(page, write: bool, young: bool = False, dirty: bool = F
     modern variant passes them; 2.6.18's entries have no room for the bits)."""
     if not page.locked:
         raise AssertionError(f"make_migration_entry: pfn {page.pfn} is not locked")
-    return Pte(
-        "migration",
-        pfn=page.pfn,
-        write=write,
-        young=young,
-        dirty=dirty,
-        swp_type=SWP_MIGRATION_WRITE if write else SWP_MIGRATION_READ,
-        offset=page.pfn,
-    )
+    pfn = page.pfn
+    swp_type = SWP_MIGRATION_WRITE if write else SWP_MIGRATION_READ
+    return Pte("migration", pfn, write, young, dirty, None, swp_type, pfn)
 
 
 def make_migration_entry_read(entry: Pte) -> Pte:

@@ -112,11 +112,11 @@ def try_to_unmap(k, page: Page, migration: bool):
         f"walk the {'anon_vma' if page.anon else 'file mappings'} of pfn {page.pfn}",
         {"pfn": page.pfn, "mapcount": page.mapcount},
     )
-    if page.anon:
+    if page.mapping.__class__ is AnonVma:  # PageAnon()
         ret = yield from try_to_unmap_anon(k, page, migration)
     else:
         ret = yield from try_to_unmap_file(k, page, migration)
-    if not page.mapped:
+    if page._mapcount < 0:  # !page_mapped()
         ret = SWAP_SUCCESS
     return ret
 
@@ -125,11 +125,11 @@ def try_to_unmap_anon(k, page: Page, migration: bool):
     """try_to_unmap_anon(): walk anon_vma->head."""
     ret = SWAP_AGAIN
     anon_vma = page.mapping
-    if not page.mapped:
+    if page._mapcount < 0:  # !page_mapped()
         return ret
     for vma in list(anon_vma.head):
         ret = yield from try_to_unmap_one(k, page, vma, migration)
-        if ret == SWAP_FAIL or not page.mapped:
+        if ret == SWAP_FAIL or page._mapcount < 0:  # !page_mapped()
             break
     return ret
 
@@ -148,7 +148,7 @@ def try_to_unmap_file(k, page: Page, migration: bool):
     ret = SWAP_AGAIN
     for vma in vma_prio_tree_foreach(k, mapping, page.index):
         ret = yield from try_to_unmap_one(k, page, vma, migration)
-        if ret == SWAP_FAIL or not page.mapped:
+        if ret == SWAP_FAIL or page._mapcount < 0:  # !page_mapped()
             return ret
     if not mapping.i_mmap_nonlinear:
         return ret
@@ -223,22 +223,33 @@ def try_to_unmap_one(k, page: Page, vma, migration: bool):
         return SWAP_FAIL
     if pte.dirty:
         k.set_page_dirty(page)
-    if page.anon:
+    if page.mapping.__class__ is AnonVma:  # PageAnon()
         if page.swapcache and not (modern and migration):
             k.swap.swap_duplicate(page.private)
             mm.ptes[vpn] = swp_entry_pte(0, page.private)
             mm.anon_rss -= 1
-            what = f"pid {mm.pid} {address:#x}: pte -> swap entry {page.private} (page is in the swap cache)"
-        else:
-            mm.ptes[vpn] = _migration_entry(page, pte, modern)
             what = (
+                k.say
+                and f"pid {mm.pid} {address:#x}: pte -> swap entry {page.private} (page is in the swap cache)"
+            )
+        else:
+            mm.ptes[vpn] = (
+                make_migration_entry(page, pte.write, pte.young, pte.dirty)
+                if modern
+                else make_migration_entry(page, pte.write)
+            )
+            what = k.say and (
                 f"pid {mm.pid} {address:#x}: pte -> {'write' if pte.write else 'read'} "
                 f"migration entry to pfn {page.pfn}"
                 + (" (a swap-cache page: 6.1 uses migration entries too)" if page.swapcache else "")
             )
     elif migration and k.variant != "before-patch":
-        mm.ptes[vpn] = _migration_entry(page, pte, modern)
-        what = (
+        mm.ptes[vpn] = (
+            make_migration_entry(page, pte.write, pte.young, pte.dirty)
+            if modern
+            else make_migration_entry(page, pte.write)
+        )
+        what = k.say and (
             f"pid {mm.pid} {address:#x}: file pte -> {'write' if pte.write else 'read'} "
             f"migration entry to pfn {page.pfn}"
         )
@@ -247,7 +258,10 @@ def try_to_unmap_one(k, page: Page, vma, migration: bool):
         mm.file_rss -= 1
         if migration:
             mm.unmapped_by_migration.add(vpn)
-        what = f"pid {mm.pid} {address:#x}: file pte cleared (pte_none): the next access refaults"
+        what = (
+            k.say
+            and f"pid {mm.pid} {address:#x}: file pte cleared (pte_none): the next access refaults"
+        )
     page_remove_rmap(page)
     put_page(page, "pte", k)
     yield k.say and (
@@ -256,14 +270,6 @@ def try_to_unmap_one(k, page: Page, vma, migration: bool):
         {"pid": mm.pid, "addr": address, "pfn": page.pfn, "pte": mm.ptes[vpn].kind},
     )
     return SWAP_AGAIN
-
-
-def _migration_entry(page: Page, pte, modern: bool):
-    """make_migration_entry() for the pte being replaced; 6.1 (with
-    migration_entry_supports_ad() on x86-64) also records its young and dirty bits."""
-    if modern:
-        return make_migration_entry(page, pte.write, young=pte.young, dirty=pte.dirty)
-    return make_migration_entry(page, pte.write)
 
 
 def try_to_unmap_cluster(k, cursor: int, mapcount: list, vma):
@@ -302,8 +308,11 @@ def try_to_unmap_cluster(k, cursor: int, mapcount: list, vma):
         mm.file_rss -= 1
         mapcount[0] -= 1
         cleared.append((addr, page.pfn))
-    what = f"pid {mm.pid} nonlinear cluster {address:#x}-{end:#x}: cleared {len(cleared)} pte(s)"
-    if skipped:
+    what = (
+        k.say
+        and f"pid {mm.pid} nonlinear cluster {address:#x}-{end:#x}: cleared {len(cleared)} pte(s)"
+    )
+    if skipped and what:
         what += f", skipped {len(skipped)} young pte(s) (made old)"
     yield k.say and (
         "try_to_unmap_cluster",

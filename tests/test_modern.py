@@ -412,3 +412,18 @@ def test_modern_keeps_every_invariant_under_debug_vm():
     k.sys_migrate_pages(c.pid, [0, 1], [1, 0])
     assert not k.oopses
     k.check()
+
+
+def test_migration_lab_offers_modern():
+    from widgets import MigrationLab
+
+    lab = MigrationLab(mapping="file nonlinear", sharers=2, dpi=20, render=False)
+    assert "modern" in lab.variant_control.options
+    lab.variant_control.value = "modern"  # as a mouse would
+    assert lab.variant == "modern" and lab.kernel.variant == "modern"
+    lab.run_button.click()
+    assert lab.task.done and lab.task.result == 0
+    # no VM_NONLINEAR in 6.1: every process's pte came back through a migration entry
+    sc = lab.scenario
+    assert all(p.pte(a).kind == "present" for p, a in zip(sc.processes, sc.addrs))
+    assert sc.page.node == 1 and lab.kernel.vmstat["pgmigrate_refault"] == 0
