@@ -9,6 +9,7 @@ tree_lock). ``violations(k)`` returns every broken rule as (rule, details).
 from __future__ import annotations
 
 from bisect import bisect_left
+from itertools import chain
 
 from .constants import PAGE_SHIFT, PAGE_SIZE
 
@@ -72,7 +73,7 @@ def _page_tables(k) -> tuple[dict[int, int], list[tuple[str, str]]]:
     """Present ptes per pfn, and what is broken in the page tables."""
     out: list[tuple[str, str]] = []
     present: dict[int, int] = {}
-    frames = [p for n in k.nodes for p in n.pages]  # indexed by pfn (pfn_to_page)
+    frames = list(chain.from_iterable(n.pages for n in k.nodes))  # by pfn (pfn_to_page)
     # --- walk every page table once, VMA by VMA, in address order ---
     for pid in sorted(k.processes):
         proc = k.processes[pid]

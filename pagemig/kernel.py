@@ -331,6 +331,16 @@ class Kernel(Scheduler):
 
         return self._start("writeback", wb(), "writeback")
 
+    def start_path(self, name: str, path, kind: str = "syscall") -> Task:
+        """Start a kernel path written elsewhere (a generator of steps, e.g. a fork
+        followed by the child's write, built by ``pagemig.scenarios``) as a task named
+        ``name`` (a ``#2`` suffix is added if the name is taken)."""
+        if not isinstance(name, str) or not name:
+            raise ValueError("a task needs a non-empty name")
+        if not hasattr(path, "send") or not hasattr(path, "throw"):
+            raise TypeError(f"start_path() takes a generator, got {type(path).__name__}")
+        return self._start(name, path, kind)
+
     def add_to_swap(self, page: Page) -> int:
         """add_to_swap(): give an anonymous page a swap slot and put it in the swap cache
         (what reclaim does before it unmaps). Returns the slot."""
