@@ -581,7 +581,7 @@ class Exploration:
             kernel_args=self.kernel_args,
             trace=True,
         )
-        return ["(before it starts)"] + [e.func for e in k.trace if e.task == a]
+        return ["before it starts"] + [e.func for e in k.trace if e.task == a]
 
     def cell_schedule(self, start: int, outcome: str) -> list[str] | None:
         """The shortest schedule in which the second task first runs after ``start``
@@ -834,6 +834,13 @@ def format_schedule(schedule) -> str:
     return ", ".join(name if n == 1 else f"{name}×{n}" for name, n in out)
 
 
+def _kind(ev):
+    """An event's kind; the step in which a path hits a kernel BUG counts as "bug"."""
+    if ev is None:
+        return None
+    return "bug" if ev.data.get("bug") else ev.kind
+
+
 def aligned_traces(
     build,
     schedule,
@@ -872,7 +879,7 @@ def aligned_traces(
         for v in variants:
             ev = per[v][0][i]
             row[f"{v} func"] = ev.func if ev is not None else None
-            row[f"{v} kind"] = ev.kind if ev is not None else None
+            row[f"{v} kind"] = _kind(ev)
             row[f"{v} what"] = ev.what if ev is not None else None
         rows.append(row)
     for j in range(longest):
@@ -881,7 +888,7 @@ def aligned_traces(
             extra = per[v][1]
             ev = extra[j][1] if j < len(extra) else None
             row[f"{v} func"] = ev.func if ev is not None else None
-            row[f"{v} kind"] = ev.kind if ev is not None else None
+            row[f"{v} kind"] = _kind(ev)
             row[f"{v} what"] = f"{extra[j][0]}: {ev.what}" if ev is not None else None
         rows.append(row)
     frame = pd.DataFrame(rows)
