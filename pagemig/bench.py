@@ -237,15 +237,15 @@ def instructions_per_page(trace: bool, pages: int = 1000) -> float:
 
 # -- (a) sizes: one call at 1k ... 1M pages, and check() --------------------------------
 def anon_machine(pages: int, trace: bool = False):
-    """A process with ``pages`` anonymous pages faulted in (read a chunk at a time, so
-    that no read returns more than 1 MiB), on node 0 of a 2-node machine with room for
-    all of them on node 1. Returns (kernel, pages)."""
+    """A process with ``pages`` anonymous pages faulted in (written with zeros a chunk
+    at a time, 1 MiB per write: a read would only map the shared zero page), on node 0
+    of a 2-node machine with room for all of them on node 1. Returns (kernel, pages)."""
     k = Kernel(nodes=2, frames_per_node=pages + 8, trace=trace)
     p = k.spawn()
     v = p.mmap(pages)
     chunk = 256
     for i in range(0, pages, chunk):
-        p.read(v.start + i * PAGE_SIZE, min(chunk, pages - i) * PAGE_SIZE)
+        p.write(v.start + i * PAGE_SIZE, bytes(min(chunk, pages - i) * PAGE_SIZE))
     return k, [p.page_at(v.start + i * PAGE_SIZE) for i in range(pages)]
 
 

@@ -39,6 +39,7 @@ STATE_COLOURS = {
     "migration": PALETTE["black"],
     "file": "#BBBBBB",
     "swap": "#666666",
+    "zero": "#FFF3B0",  # pale yellow, labelled Z: the zero page is on no node
 }
 
 STATE_LABELS = {
@@ -46,6 +47,7 @@ STATE_LABELS = {
     "migration": "migration entry",
     "file": "file pte (nonlinear)",
     "swap": "swap entry",
+    "zero": "zero page (read-only, no frame)",
 }
 
 # events of a trace, by kind
@@ -71,6 +73,7 @@ SERIES_COLOURS = {
     "patched": PALETTE["blue"],
     "before-patch": PALETTE["vermillion"],
     "unsafe-writeout": PALETTE["reddish purple"],
+    "modern": PALETTE["bluish green"],
     "anonymous": PALETTE["bluish green"],
     "file linear": PALETTE["orange"],
     "file nonlinear": PALETTE["sky blue"],

@@ -67,6 +67,8 @@ def pte_cell(kernel, pte):
     """(state, colour, label) of one pte: state is the pte kind, or "present" with the
     colour of its page's node."""
     kind = pte.kind if pte is not None else "none"
+    if kind == "present" and kernel.pfn_to_page(pte.pfn).reserved:
+        return "zero", STATE_COLOURS["zero"], pte.short()  # the shared ZERO_PAGE
     if kind == "present":
         node = kernel.pfn_to_page(pte.pfn).node
         return "present", node_colour(node), pte.short()
@@ -118,7 +120,8 @@ def plot_pte_map(kernel, processes=None, ax=None, addrs=None, highlight=None):
     """Processes x virtual pages, one colour per pte state.
 
     none (light grey), present (the colour of the node its page is on), migration
-    entry (black), nonlinear file pte (grey), swap entry (dark grey). Up to
+    entry (black), nonlinear file pte (grey), swap entry (dark grey), the zero page
+    (pale yellow, ``Z``: a read of untouched anonymous memory). Up to
     ``LABEL_COLUMNS`` columns each cell is labelled with the entry (``P12w``: present,
     pfn 12, writable; ``M12r``: read migration entry to pfn 12; ``F5``: file pte for
     file page 5). ``addrs`` limits the columns to those addresses (default: every
@@ -131,12 +134,13 @@ def plot_pte_map(kernel, processes=None, ax=None, addrs=None, highlight=None):
     nrows, ncols = len(procs), len(vpns)
     rgb = np.array([[to_rgb(c[1]) for c in row] for row in cells], dtype=float)
     swap = any(c[0] == "swap" for row in cells for c in row)
+    zero = any(c[0] == "zero" for row in cells for c in row)
     col = {vpn: i for i, vpn in enumerate(vpns)}
     hl = tuple(
         sorted({col[int(a) >> PAGE_SHIFT] for a in highlight or () if int(a) >> PAGE_SHIFT in col})
     )
     labels = ncols <= LABEL_COLUMNS
-    key = (tuple(p.pid for p in procs), tuple(vpns), kernel.nr_nodes, swap, hl)
+    key = (tuple(p.pid for p in procs), tuple(vpns), kernel.nr_nodes, swap, zero, hl)
     if _same_layout(ax, "pte", key) and nrows and ncols:
         image, *texts = ax._pagemig_dynamic[: 1 + (nrows * ncols if labels else 0)]
         image.set_data(rgb)
@@ -222,6 +226,8 @@ def plot_pte_map(kernel, processes=None, ax=None, addrs=None, highlight=None):
     ]
     if swap:
         handles.append(Patch(facecolor=STATE_COLOURS["swap"], label=STATE_LABELS["swap"]))
+    if zero:
+        handles.append(Patch(facecolor=STATE_COLOURS["zero"], label=STATE_LABELS["zero"]))
     _side_legend(
         ax,
         handles,
