@@ -601,11 +601,8 @@ def run_simulated(s: Scenario, variant: str = "modern", seed: int = 0) -> dict:
         elif s.call == "migrate_pages":
             ret = k.sys_migrate_pages(pid, list(s.old_nodes), list(s.new_nodes), caller=caller)
         else:
-            mbind = getattr(p, "mbind", None) or getattr(k, "mbind", None)
-            if mbind is None:
-                raise NotExpressible("the engine has no mbind(2)")
             m = s.maps[s.mbind_map]
-            ret = mbind(addrs[s.mbind_map], m.pages, list(s.mbind_nodes), s.flags)
+            ret = p.mbind(addrs[s.mbind_map], m.pages, list(s.mbind_nodes), s.flags)
     except OSError as exc:
         ret, err = -1, _errno.errorcode.get(exc.errno, str(exc.errno))
         # the slots written before the failure, where the variant keeps them (modern)
