@@ -226,12 +226,15 @@ def _frames(k, present, cached) -> list[tuple[str, str]]:
     return out
 
 
+_ZEROS = bytes(PAGE_SIZE)
+
+
 def _holds(page, want) -> bool:
     """page's contents equal ``want`` (a page's worth of bytes), compared in place:
     no copy of either side (a page never written holds zeros)."""
     data = page.data
     if data is None:
-        return len(want) == PAGE_SIZE and want.count(0) == PAGE_SIZE
+        return want == _ZEROS
     return data == want
 
 
@@ -264,7 +267,7 @@ def _data_lost(k) -> list[tuple[str, str]]:
                 frames = list(chain.from_iterable(n.pages for n in k.nodes))
             ok = _holds(frames[pte.pfn], want)
         elif kind == "none" or kind == "file":
-            ok = len(want) == PAGE_SIZE and want.count(0) == PAGE_SIZE
+            ok = want == _ZEROS
         else:
             page = k.swap.page_tree.get(pte.offset)
             if page is not None and page.locked and not page.uptodate:

@@ -184,7 +184,7 @@ class Page:
 
     def write_bytes(self, offset: int, data: bytes) -> None:
         if self.data is None:
-            if data.count(0) == len(data):
+            if not data.strip(b"\0"):
                 return  # zeros onto a page never written: it reads as zeros already
             self.data = bytearray(PAGE_SIZE)
         self.data[offset : offset + len(data)] = data
