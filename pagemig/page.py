@@ -184,6 +184,8 @@ class Page:
 
     def write_bytes(self, offset: int, data: bytes) -> None:
         if self.data is None:
+            if not data.strip(b"\0"):
+                return  # zeros onto a page never written: it reads as zeros already
             self.data = bytearray(PAGE_SIZE)
         self.data[offset : offset + len(data)] = data
 
