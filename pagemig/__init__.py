@@ -21,6 +21,8 @@ from .constants import (
     VARIANTS,
 )
 from .errors import (
+    ArgumentTypeError,
+    BusError,
     DeadlockError,
     InvalidArgument,
     InvariantError,
@@ -60,6 +62,8 @@ __all__ = [
     "status_name",
     "InvariantError",
     "InvalidArgument",
+    "ArgumentTypeError",
+    "BusError",
     "DeadlockError",
     "OutOfMemory",
     "PagemigError",

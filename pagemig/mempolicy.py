@@ -29,7 +29,6 @@ def sys_migrate_pages(k, pid, old_nodes, new_nodes, caller):
     """sys_migrate_pages(pid, maxnode, old_nodes, new_nodes)"""
     old = sorted(set(old_nodes))
     new = sorted(set(new_nodes))
-    yield ("sys_migrate_pages", f"pid {pid}: nodes {old} -> {new}", {"pid": pid})
     for n in old + new:
         if not isinstance(n, int) or not 0 <= n < len(k.nodes):
             return syscall_error(EINVAL, f"node {n!r} does not exist")
@@ -39,6 +38,9 @@ def sys_migrate_pages(k, pid, old_nodes, new_nodes, caller):
     who = caller if caller is not None else target
     if who is not target and who.uid not in (target.uid, 0) and not who.cap_sys_nice:
         return syscall_error(EPERM, f"pid {who.pid} may not move pid {pid}'s pages")
+    # a refusal above records one event (the task's return with the errno); the
+    # call itself is announced once it is accepted
+    yield ("sys_migrate_pages", f"pid {pid}: nodes {old} -> {new}", {"pid": pid})
     flags = MPOL_MF_MOVE_ALL if who.cap_sys_nice else MPOL_MF_MOVE
     return (yield from do_migrate_pages(k, target, old, new, flags))
 

@@ -81,13 +81,6 @@ def sys_move_pages(k, pid, addrs, nodes, flags, caller):
     addrs, nodes = validate_move_pages_args(k, pid, addrs, nodes, flags, caller)
     target = k.processes.get(pid)
     who = caller if caller is not None else target
-    yield (
-        "sys_move_pages",
-        f"pid {pid}: {len(addrs)} page(s), "
-        + ("query nodes" if nodes is None else f"to nodes {sorted(set(nodes))}")
-        + f", flags {flags:#x}",
-        {"pid": pid},
-    )
     if flags & ~(MPOL_MF_MOVE | MPOL_MF_MOVE_ALL):
         return _fail(
             k, EINVAL, f"flags {flags:#x}: only MPOL_MF_MOVE and MPOL_MF_MOVE_ALL are allowed"
@@ -102,6 +95,16 @@ def sys_move_pages(k, pid, addrs, nodes, flags, caller):
         for n in nodes:
             if not 0 <= n < len(k.nodes):
                 return _fail(k, ENODEV, f"node {n} is not online")
+    # a refusal above records one event (the task's return with the errno); the
+    # call itself is announced once it is accepted
+    yield (
+        "sys_move_pages",
+        f"pid {pid}: {len(addrs)} page(s), "
+        + ("query nodes" if nodes is None else f"to nodes {sorted(set(nodes))}")
+        + f", flags {flags:#x}",
+        {"pid": pid},
+    )
+    if nodes is not None:
         result = yield from do_move_pages(k, target, addrs, nodes, bool(flags & MPOL_MF_MOVE_ALL))
     else:
         result = yield from do_pages_stat(k, target, addrs)
