@@ -141,8 +141,13 @@ class Process:
 
     # -- lookup ---------------------------------------------------------------
     def find_vma(self, addr: int) -> Vma | None:
-        """find_vma() restricted to VMAs that contain addr (None elsewhere)."""
-        self._check_alive()
+        """find_vma() restricted to VMAs that contain addr (None elsewhere).
+
+        A kernel path that started before the process exited holds its mm (as
+        get_task_mm() does) and finds the emptied vma list; any other caller is
+        refused once the process has exited."""
+        if not self.alive and self.kernel.current is None:
+            self._check_alive()
         check_int(addr, "addr")
         for vma in self.vmas:
             if vma.start <= addr < vma.end:

@@ -1,10 +1,27 @@
 """A Hypothesis state machine that drives the engine through random sequences of
 process, memory, writeback and migration operations, interleaving started kernel
 paths step by step, with Kernel.check() after every rule and an independent model
-of what every address must read back."""
+of what every address must read back.
+
+How long it runs is a Hypothesis settings profile (``PAGEMIG_STATEMACHINE``):
+
+* ``ci`` (chosen when ``CI=true``): derandomized, 30 examples of 30 steps per
+  variant, the same examples on every run (about a minute for both variants);
+* ``dev`` (the default elsewhere): the same size, random examples;
+* ``long``: ``PAGEMIG_STATEMACHINE_EXAMPLES`` examples (default 20,000) of 50 steps.
+
+For maintainers, a run for a given time, per variant, that prints how many
+examples it ran::
+
+    nice -n 15 .venv/bin/python tests/test_statemachine.py --minutes 120 --variant patched
+
+(``--variant`` is patched, before-patch, or any variant the engine knows; a
+failure prints the shrunk sequence of rules and exits with status 1).
+"""
 
 from __future__ import annotations
 
+import os
 from errno import EACCES, ENOENT, ENOMEM, EPERM
 
 import hypothesis.strategies as st
@@ -12,6 +29,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from pagemig import MPOL_MF_MOVE, MPOL_MF_MOVE_ALL, PAGE_SIZE, Kernel
+from pagemig.invariants import NONLINEAR
 
 ZERO = bytes(8)
 IDX = st.integers(min_value=0, max_value=10_000)
@@ -22,9 +40,16 @@ MAX_VMAS = 4  # per process
 
 class EngineMachine(RuleBasedStateMachine):
     variant = "patched"
+    examples = 0  # machines built (one per example), for the long runs' report
+    strandings = 0  # times a remap reproduced the 2.6.18 race (see remap_file_pages)
 
     def __init__(self):
         super().__init__()
+        EngineMachine.examples += 1
+        self.boot()
+
+    def boot(self):
+        """A fresh machine (also after a remap reproduced the 2.6.18 race)."""
         k = self.k = Kernel(nodes=2, frames_per_node=48, variant=self.variant, seed=1, io_latency=1)
         self.files = [
             k.create_file("mp", 6),  # migrate_page
@@ -157,14 +182,62 @@ class EngineMachine(RuleBasedStateMachine):
         vma, addr = self.pick_addr(p, v, j, shared_file=True)
         if vma is None:
             return
-        if any(p.pte(a).kind == "migration" for a in vma.addresses()):
-            # Making a vma nonlinear while it holds a migration entry strands the entry
-            # (remove_file_migration_ptes walks only the prio tree): a 2.6.18 race the
-            # engine reproduces, not a bug of the model.
-            return
-        pgoff %= vma.file.pages
+        self.remap(p, vma, addr, pgoff % vma.file.pages)
+
+    def remap(self, p, vma, addr, pgoff):
+        """remap_file_pages of one page, at any moment, rmap walks in flight included:
+        if a walk of the file holds i_mmap_lock, the call spins until the walk ends.
+
+        2.6.18 makes a vma nonlinear under i_mmap_lock and mmap_sem only, not under
+        the page lock; remove_file_migration_ptes walks the prio tree only, and the
+        populate step zaps the ptes of the remapped range (free_swap_and_cache ignores
+        migration entries). So a vma that holds a migration entry at another address
+        keeps it, in a nonlinear vma nobody restores: a real 2.6.18 race between
+        migration and remap_file_pages by another mm (kernel-facts A.7, A.8, D.12).
+        The engine reproduces it; here check() must name exactly that rule, and the
+        machine starts afresh."""
+        nonlinear_before = vma.nonlinear
         p.remap_file_pages(addr, 1, pgoff)
         self.remapped[(p.pid, addr // PAGE_SIZE)] = pgoff
+        if not vma.nonlinear:
+            return  # the linear layout already: the model leaves the ptes alone
+        # never an entry where remap just installed its pte (what the lock guarantees)
+        assert p.pte(addr).kind == "file", p.pte(addr)
+        stranded = [a for a in vma.addresses() if p.pte(a).kind == "migration"]
+        if not stranded:
+            return
+        assert not nonlinear_before  # only a linear vma can hold migration entries
+        assert all(p.page_at(a).locked for a in stranded)  # the migration is still on
+        rules = {rule for rule, _ in self.k.violations()}
+        assert rules == {NONLINEAR}, self.k.violations()
+        EngineMachine.strandings += 1
+        self.boot()
+
+    @precondition(lambda self: self.procs)
+    @rule(i=IDX, v=IDX, j=IDX, pgoff=IDX, steps=st.integers(0, 40))
+    def remap_during_walk(self, i, v, j, pgoff, steps):
+        """Start a migration of a page of a shared file mapping, step it until its
+        try_to_unmap_file (or a restore walk) holds i_mmap_lock, a few steps more,
+        then remap_file_pages a page of a vma of that file (the race of issue 16)."""
+        p = self.pick(self.procs, i)
+        vma, addr = self.pick_addr(p, v, j, shared_file=True)
+        if vma is None or p.pte(addr).kind != "present":
+            return
+        page = p.page_at(addr)
+        lock = vma.file.mapping.i_mmap_lock
+        t = self.k.start_migrate_pages([page], 1 - page.node)
+        self.started.append(t)
+        for _ in range(200):
+            if t.done or lock.holder is t:
+                break
+            self.k.step(t)
+        for _ in range(steps % 8):
+            if lock.holder is not t:
+                break
+            self.k.step(t)
+        sharers = [(q, w) for q in self.procs for w in q.vmas if w.file is vma.file and w.shared]
+        q, w = self.pick(sharers, pgoff)
+        self.remap(q, w, w.start + (j % w.pages) * PAGE_SIZE, pgoff % w.file.pages)
 
     @precondition(lambda self: self.procs)
     @rule(i=IDX, v=IDX)
@@ -223,6 +296,9 @@ class EngineMachine(RuleBasedStateMachine):
         for _, (_t, p, addr, data) in sorted(wrote, key=lambda x: x[0]):
             self.store(p, addr, data)
             landed.append(data)
+            # every read in flight may have seen its address's value at this moment
+            for _r, rp, raddr, seen in self.pending_reads:
+                seen.add(self.expected(rp, raddr))
         return landed
 
     @precondition(lambda self: self.procs)
@@ -246,10 +322,15 @@ class EngineMachine(RuleBasedStateMachine):
         vma, addr = self.pick_addr(p, v, j)
         if vma is None:
             return
-        before = self.expected(p, addr)
+        # started writes may land while the read runs, in any order: the read may see
+        # any value its address held meanwhile (land_writes records each one)
+        probe = (None, p, addr, {self.expected(p, addr)})
+        self.pending_reads.append(probe)
         got = p.read(addr, 8)
-        landed = self.land_writes()  # started writes may land while the read runs
-        assert got in {before, self.expected(p, addr), *landed}
+        self.land_writes()
+        self.pending_reads.remove(probe)
+        probe[3].add(self.expected(p, addr))
+        assert got in probe[3], (got, probe[3])
 
     @precondition(lambda self: self.procs)
     @rule(i=IDX, v=IDX, j=IDX)
@@ -439,10 +520,9 @@ class EngineMachine(RuleBasedStateMachine):
 
     @invariant()
     def reads_see_what_was_written(self):
-        landed = self.land_writes()
+        self.land_writes()
         still = []
         for t, p, addr, seen in self.pending_reads:
-            seen.update(landed)
             seen.add(self.expected(p, addr))
             if t.done:
                 assert t.result in seen, (t.result, seen)
@@ -467,14 +547,71 @@ class BeforePatchMachine(EngineMachine):
     variant = "before-patch"
 
 
-SETTINGS = settings(
-    max_examples=30,
-    stateful_step_count=30,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
+_COMMON = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROFILES = {
+    "ci": settings(max_examples=30, stateful_step_count=30, derandomize=True, **_COMMON),
+    "dev": settings(max_examples=30, stateful_step_count=30, **_COMMON),
+    "long": settings(
+        max_examples=int(os.environ.get("PAGEMIG_STATEMACHINE_EXAMPLES", "20000")),
+        stateful_step_count=50,
+        **_COMMON,
+    ),
+}
+PROFILE = os.environ.get(
+    "PAGEMIG_STATEMACHINE", "ci" if os.environ.get("CI", "").lower() == "true" else "dev"
 )
+SETTINGS = PROFILES[PROFILE]
 
 TestPatched = EngineMachine.TestCase
 TestPatched.settings = SETTINGS
 TestBeforePatch = BeforePatchMachine.TestCase
 TestBeforePatch.settings = SETTINGS
+
+
+def _machine_for(variant: str):
+    if variant == "patched":
+        return EngineMachine
+    return type(f"Machine_{variant.replace('-', '_')}", (EngineMachine,), {"variant": variant})
+
+
+def main(argv=None) -> int:
+    """Run the machine for ``--minutes`` per variant, in batches of random examples,
+    and print how many examples ran (and how many remaps reproduced the race)."""
+    import argparse
+    import time
+
+    from hypothesis.stateful import run_state_machine_as_test
+
+    ap = argparse.ArgumentParser(description="run the engine state machine for a while")
+    ap.add_argument("--minutes", type=float, default=20.0)
+    ap.add_argument("--variant", default="patched")
+    ap.add_argument("--steps", type=int, default=50, help="rules per example")
+    ap.add_argument("--batch", type=int, default=200, help="examples per Hypothesis run")
+    args = ap.parse_args(argv)
+    machine = _machine_for(args.variant)
+    batch = settings(
+        max_examples=args.batch, stateful_step_count=args.steps, database=None, **_COMMON
+    )
+    start = time.monotonic()
+    end = start + args.minutes * 60
+    batches = 0
+    while time.monotonic() < end:
+        try:
+            run_state_machine_as_test(machine, settings=batch)
+        except BaseException as exc:  # a failure: Hypothesis printed the shrunk example
+            print(
+                f"variant {args.variant}: FAILED after {EngineMachine.examples} examples: {exc!r}"
+            )
+            return 1
+        batches += 1
+        print(
+            f"variant {args.variant}: {batches} batch(es), {EngineMachine.examples} examples "
+            f"(incl. shrinking: none), {EngineMachine.strandings} remap race(s) reproduced, "
+            f"{(time.monotonic() - start) / 60:.1f} min",
+            flush=True,
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
