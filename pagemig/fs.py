@@ -155,7 +155,7 @@ def writepage(k, mapping: AddressSpace, page: Page):
     pfn = page.pfn
     if outcome == "activate":
         page.dirty = True
-        yield (
+        yield k.say and (
             "writepage",
             f"pfn {pfn}: filesystem declines (AOP_WRITEPAGE_ACTIVATE); page stays locked and dirty",
             {"pfn": pfn, "rc": AOP_WRITEPAGE_ACTIVATE},
@@ -164,7 +164,7 @@ def writepage(k, mapping: AddressSpace, page: Page):
     if outcome == "error":
         page.error = True
         k.unlock_page(page)
-        yield (
+        yield k.say and (
             "writepage",
             f"pfn {pfn}: I/O error; writepage unlocks the page and returns -EIO",
             {"pfn": pfn, "rc": -5, "locked": False},
@@ -174,7 +174,7 @@ def writepage(k, mapping: AddressSpace, page: Page):
     snapshot = page.read_bytes()
     k.unlock_page(page)
     k.start_io_completion(mapping, page, snapshot)
-    yield (
+    yield k.say and (
         "writepage",
         f"pfn {pfn}: I/O submitted (PG_writeback set), page unlocked",
         {"pfn": pfn, "rc": 0, "locked": False},
@@ -185,7 +185,7 @@ def writepage(k, mapping: AddressSpace, page: Page):
 def end_io(k, mapping: AddressSpace, page: Page, snapshot: bytes, latency: int):
     """The I/O completion (end_buffer_async_write -> end_page_writeback)."""
     for i in range(latency):
-        yield (
+        yield k.say and (
             "end_io",
             f"pfn {page.pfn}: write I/O in flight ({i + 1}/{latency})",
             {"pfn": page.pfn},
@@ -197,7 +197,7 @@ def end_io(k, mapping: AddressSpace, page: Page, snapshot: bytes, latency: int):
         host.backing[page.index] = snapshot
         page.mappedtodisk = True
     page.writeback = False
-    yield (
+    yield k.say and (
         "end_page_writeback",
         f"pfn {page.pfn}: bytes reached the backing store; PG_writeback cleared",
         {"pfn": page.pfn},

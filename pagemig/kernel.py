@@ -1,5 +1,6 @@
-"""The simulated machine: nodes and frames, processes, files, the scheduler of
-kernel paths, the trace, the vmstat counters and the invariant check.
+"""The simulated machine: nodes and frames, processes, files, the system-call entry
+points, the page-lock primitives, the trace, the vmstat counters and the invariant
+check. The scheduler that runs kernel paths is its base class, ``sched.Scheduler``.
 
 Not one kernel file: it is what ties mm/ together (mem_map and pfn_to_page,
 the task list, /proc/vmstat) plus the public API that notebooks and scripts call.
@@ -15,18 +16,16 @@ from .errors import (
     MAX_FRAMES,
     MAX_MAP_PAGES,
     MAX_STEPS_ARG,
-    DeadlockError,
     InvalidArgument,
     InvariantError,
-    PagemigError,
     check_bool,
     check_int,
 )
 from .fs import File, SwapSpace, end_io
-from .page import Node, Page, get_page, put_page
+from .page import Node, Page, PageList, get_page, put_page
 from .process import Process
 from .rmap import AnonVma, page_mapping
-from .sched import Task, Wait
+from .sched import KernelOops, Scheduler, Task, Wait
 from .trace import Event, Trace
 
 VMSTAT_NAMES = (
@@ -41,12 +40,7 @@ VMSTAT_NAMES = (
 )
 
 
-class KernelOops(PagemigError, RuntimeError):
-    """A path hit a BUG_ON the real kernel would have hit (e.g. a migration entry to an
-    unlocked page under ``variant="unsafe-writeout"``)."""
-
-
-class Kernel:
+class Kernel(Scheduler):
     """A NUMA machine running the 2.6.18 migration code.
 
     ``nodes`` NUMA nodes of ``frames_per_node`` 4 KiB frames each; ``variant`` is
@@ -105,16 +99,11 @@ class Kernel:
         self.swap = SwapSpace()
         self.vmstat: dict[str, int] = dict.fromkeys(VMSTAT_NAMES, 0)
         self.trace = Trace()
-        self.tasks: list[Task] = []
-        self.current: Task | None = None
-        self.clock = 0
+        self._init_scheduler()  # tasks, current, clock, say (sched.Scheduler)
         self.oopses: list[Event] = []
         self.anon_shadow: dict[tuple[int, int], bytearray] = {}
         self._next_pid = 1
         self._next_anon_vma = 1
-        self._task_names: dict[str, int] = {}
-        self._rr = 0
-        self._broken: tuple[str, ...] = ()
 
     # -- objects ----------------------------------------------------------------
     @property
@@ -304,7 +293,11 @@ class Kernel:
 
         def holder():
             yield from self.lock_page(page, "lock_page")
-            yield ("lock_page", f"pfn {page.pfn} locked by someone else", {"pfn": page.pfn})
+            yield self.say and (
+                "lock_page",
+                f"pfn {page.pfn} locked by someone else",
+                {"pfn": page.pfn},
+            )
             if hold is None:
                 yield Wait(
                     "lock_page",
@@ -314,14 +307,18 @@ class Kernel:
                 )
             else:
                 for i in range(hold):
-                    yield (
+                    yield self.say and (
                         "lock_page",
                         f"still holding pfn {page.pfn} ({i + 1}/{hold})",
                         {"pfn": page.pfn},
                     )
             self.unlock_page(page)
             put_page(page, "lookup", self)
-            yield ("unlock_page", f"pfn {page.pfn} unlocked by its holder", {"pfn": page.pfn})
+            yield self.say and (
+                "unlock_page",
+                f"pfn {page.pfn} unlocked by its holder",
+                {"pfn": page.pfn},
+            )
 
         return self._start("lock-holder", holder(), "lock-holder", daemon=hold is None)
 
@@ -340,7 +337,11 @@ class Kernel:
 
         def wb():
             yield from self.lock_page(page, "write_one_page")
-            yield ("write_one_page", f"pfn {page.pfn} locked for writeback", {"pfn": page.pfn})
+            yield self.say and (
+                "write_one_page",
+                f"pfn {page.pfn} locked for writeback",
+                {"pfn": page.pfn},
+            )
             if page.writeback:
                 yield from self.wait_on_page_writeback(page, "write_one_page")
             if clear_page_dirty_for_io(page):
@@ -350,7 +351,7 @@ class Kernel:
                     return rc
             self.unlock_page(page)
             put_page(page, "lookup", self)
-            yield (
+            yield self.say and (
                 "write_one_page",
                 f"pfn {page.pfn} was clean: nothing to write",
                 {"pfn": page.pfn},
@@ -401,16 +402,16 @@ class Kernel:
 
         def path():
             yield from migrate_prep(self)
-            lst: list[Page] = []
+            lst = PageList()
             for p in pages:
                 if isolate_lru_page(self, p, lst):
-                    yield (
+                    yield self.say and (
                         "isolate_lru_page",
                         f"pfn {p.pfn}: not on an LRU list: -EBUSY",
                         {"pfn": p.pfn, "rc": -16},
                     )
                 else:
-                    yield (
+                    yield self.say and (
                         "isolate_lru_page",
                         f"pfn {p.pfn} isolated (count {p.count})",
                         {"pfn": p.pfn},
@@ -591,209 +592,6 @@ class Kernel:
             self.trace.events.append(ev)
         self.clock += 1
 
-    # -- the scheduler ------------------------------------------------------
-    def _start(self, name: str, gen, kind: str, daemon: bool = False) -> Task:
-        n = self._task_names.get(name, 0) + 1
-        self._task_names[name] = n
-        task = Task(self, f"{name}#{n}" if n > 1 else name, gen, kind, daemon)
-        self.tasks.append(task)
-        return task
-
-    def _record(self, task: Task | None, item, kind: str = "step") -> Event:
-        func, what, data = item
-        ev = Event(self.clock, task.name if task else "kernel", func, what, kind, data)
-        self.clock += 1
-        if self.tracing:
-            self.trace.events.append(ev)
-        return ev
-
-    def _event(self, func: str, what: str, data: dict) -> None:
-        """An event outside any task (a system call that completes at once)."""
-        self._record(self.current, (func, what, data))
-
-    def step(self, task: Task) -> Event | None:
-        """Advance ``task`` by one step and return the event it produced, or None if
-        the task has finished or is still asleep."""
-        if not isinstance(task, Task) or task.kernel is not self:
-            raise TypeError("step() takes a Task this kernel started")
-        if task.done:
-            return None
-        if task.wait is not None:
-            if not task.wait.cond():
-                return None
-            w = task.wait
-            task.wait = None
-            return self._after_step(
-                self._record(
-                    task, (w.func, "woken: " + w.what.replace("sleeps", "slept"), w.data), "wake"
-                )
-            )
-        prev = self.current
-        self.current = task
-        try:
-            item = next(task.gen)
-        except StopIteration as stop:
-            return self._after_step(self._record(task, *self._end_task(task, stop.value)))
-        except PagemigError as exc:
-            return self._after_step(self._record(task, *self._end_task(task, error=exc)))
-        finally:
-            self.current = prev
-        task.steps += 1
-        if isinstance(item, Wait):
-            task.wait = item
-            return self._after_step(self._record(task, (item.func, item.what, item.data), "wait"))
-        return self._after_step(self._record(task, item))
-
-    def _end_task(self, task: Task, value=None, error: Exception | None = None):
-        """The task's generator returned ``value`` (or raised ``error``): mark it done,
-        drop it from the run queue, and give the (item, kind) of its last event."""
-        task.done = True
-        self._reap(task)
-        if error is not None:
-            task.error = error
-            return ("error", str(error), {}), "error"
-        task.result = value
-        return ("return", f"returns {_fmt_result(value)}", {"result": value}), "return"
-
-    def _after_step(self, ev: Event) -> Event:
-        if self.debug_vm:
-            from .invariants import violations
-
-            broken = tuple(rule for rule, _ in violations(self))
-            for rule, details in violations(self):
-                if rule not in self._broken:
-                    self.oops(
-                        "check", f"invariant broken: {rule}: {details}", {"rule": rule}, fatal=False
-                    )
-            self._broken = broken
-        return ev
-
-    def _reap(self, task: Task) -> None:
-        if task in self.tasks:
-            self.tasks.remove(task)
-
-    def runnable(self) -> list[Task]:
-        return [t for t in self.tasks if t.runnable]
-
-    def _pick(self, policy: str) -> Task | None:
-        tasks = self.tasks
-        if not tasks:
-            return None
-        if policy == "random":
-            ready = [t for t in tasks if t.runnable]
-            # only rng.random(): its sequence is stable across Python versions
-            return ready[int(self.rng.random() * len(ready))] if ready else None
-        n = len(tasks)
-        for i in range(n):
-            t = tasks[(self._rr + i) % n]
-            if t.runnable:
-                self._rr = (self._rr + i + 1) % max(n, 1)
-                return t
-        return None
-
-    def run(self, policy: str = "round-robin", max_steps: int = 1_000_000) -> None:
-        """Run every started task to the end, interleaving them (round-robin by
-        default, or "random" with the kernel's seeded generator). Tasks that only
-        wait for something nobody will do (a lock holder nobody contends) are left."""
-        if not isinstance(policy, str) or policy not in ("round-robin", "random"):
-            raise ValueError("policy must be 'round-robin' or 'random'")
-        check_int(max_steps, "max_steps", 1)
-        for _ in range(max_steps):
-            if not any(not t.daemon for t in self.tasks):
-                # only daemons left: let the ones that can finish, finish
-                t = self._pick(policy)
-                if t is None:
-                    return
-                self.step(t)
-                continue
-            t = self._pick(policy)
-            if t is None:
-                raise DeadlockError(self._deadlock_message())
-            self.step(t)
-        raise RuntimeError(f"run() gave up after {max_steps} steps")
-
-    def _finish(self, task: Task):
-        """Run the scheduler until ``task`` is done; return its result or raise its error."""
-        steps = 0
-        while not task.done:
-            if not self.debug_vm:
-                # Fast path: while ``task`` is the only task and awake, stepping it is
-                # just resuming its generator and recording what it yields (what
-                # step() would do; untraced, without the Event nobody keeps). Anything
-                # else (another task, a sleep) goes the general way below.
-                steps += self._run_alone(task)
-                if task.done:
-                    break
-            t = self._pick("round-robin")
-            if t is None:
-                self._reap(task)
-                raise DeadlockError(self._deadlock_message())
-            self.step(t)
-            steps += 1
-            if steps > 5_000_000:
-                raise RuntimeError("a task did not finish in 5,000,000 steps")
-        err = getattr(task, "error", None)
-        if err is not None:
-            raise err
-        if task.result == "oops":
-            raise KernelOops(self.oopses[-1].what if self.oopses else "kernel BUG")
-        return task.result
-
-    def _run_alone(self, task: Task) -> int:
-        """Step ``task`` while it is the only task and awake; returns the steps taken.
-        Same effects as step() + _pick() (without debug_vm): the events (when tracing)
-        or the clock, steps, result, error, reaping, the round-robin cursor (0 with
-        one task)."""
-        tasks = self.tasks
-        if task.wait is not None or len(tasks) != 1 or tasks[0] is not task:
-            return 0
-        record = self._record if self.tracing else None
-        gen = task.gen
-        prev = self.current
-        self.current = task
-        self._rr = 0  # what _pick leaves with one task
-        n = 0
-        try:
-            while n < 5_000_000:
-                try:
-                    item = next(gen)
-                except StopIteration as stop:
-                    if record is None:
-                        self._end_task(task, stop.value)
-                        self.clock += 1
-                    else:
-                        record(task, *self._end_task(task, stop.value))
-                    return n + 1  # (the return is not one of the task's steps)
-                except PagemigError as exc:
-                    if record is None:
-                        self._end_task(task, error=exc)
-                        self.clock += 1
-                    else:
-                        record(task, *self._end_task(task, error=exc))
-                    return n + 1
-                n += 1
-                if isinstance(item, Wait):
-                    task.wait = item
-                    if record is None:
-                        self.clock += 1
-                    else:
-                        record(task, (item.func, item.what, item.data), "wait")
-                    return n
-                if record is None:
-                    self.clock += 1
-                else:
-                    record(task, item)
-                if len(tasks) != 1:
-                    return n
-            raise RuntimeError("a task did not finish in 5,000,000 steps")
-        finally:
-            task.steps += n
-            self.current = prev
-
-    def _deadlock_message(self) -> str:
-        lines = [f"{t.name}: {t.waiting_on}" for t in self.tasks if t.blocked]
-        return "every task is asleep and nothing will wake them: " + "; ".join(lines)
-
     # -- checks ----------------------------------------------------------------
     def violations(self) -> list[tuple[str, str]]:
         """Every broken invariant, as (rule, details) pairs; empty when all hold."""
@@ -820,12 +618,6 @@ class Kernel:
             f"<Kernel nodes={len(self.nodes)} frames/node={self.frames_per_node} "
             f"variant={self.variant!r} processes={len(self.processes)} files={len(self.files)}>"
         )
-
-
-def _fmt_result(value) -> str:
-    if isinstance(value, list):
-        return f"status {list(value)}"
-    return repr(value) if not isinstance(value, int) else str(value)
 
 
 __all__ = ["Kernel", "KernelOops", "VMSTAT_NAMES", "EINVAL", "PAGE_SIZE"]

@@ -67,7 +67,11 @@ def access_process_vm(k, proc, addr: int, n: int, write: bool, data: bytes | Non
                     "present", pfn=pte.pfn, write=pte.write, young=True, dirty=pte.dirty
                 )
             what = f"pid {proc.pid} reads {chunk} byte(s) at {pos:#x} (pfn {page.pfn}, node {page.node})"
-        yield ("access", what, {"pid": proc.pid, "addr": pos, "pfn": page.pfn, "node": page.node})
+        yield k.say and (
+            "access",
+            what,
+            {"pid": proc.pid, "addr": pos, "pfn": page.pfn, "node": page.node},
+        )
         pos += chunk
     return None if write else bytes(out)
 
@@ -121,7 +125,7 @@ def do_anonymous_page(k, proc, vma, address: int, write: bool):
     page_add_anon_rmap(page, vma, address)
     proc.anon_rss += 1
     proc.ptes[address >> PAGE_SHIFT] = mk_pte(page.pfn, vma.write, young=True, dirty=write)
-    yield (
+    yield k.say and (
         "do_anonymous_page",
         f"pid {proc.pid} {address:#x}: new anonymous page pfn {page.pfn} on node {page.node}",
         {"pid": proc.pid, "addr": address, "pfn": page.pfn, "node": page.node},
@@ -153,7 +157,7 @@ def find_or_read_page(k, proc, file, pgoff: int):
             move_ref(page, "alloc", "cache")  # add_to_page_cache's reference
             get_page(page, "lookup")
             k.vmstat["pgmajfault"] += 1
-            yield (
+            yield k.say and (
                 "page_cache_read",
                 f"{file.name} page {pgoff}: read from the backing store into pfn {page.pfn} "
                 f"(node {page.node})",
@@ -199,7 +203,7 @@ def do_no_page(k, proc, vma, address: int, write: bool, pgoff: int, orig: Pte | 
         proc.ptes[vpn] = mk_pte(new.pfn, True, young=True, dirty=True)
         shadow = k.anon_shadow.setdefault((proc.pid, vpn), bytearray(new.read_bytes()))
         shadow[:] = new.read_bytes()
-        yield (
+        yield k.say and (
             "do_no_page",
             f"pid {proc.pid} {address:#x}: private write: copy of {file.name} page {pgoff} "
             f"into anonymous pfn {new.pfn}",
@@ -212,7 +216,7 @@ def do_no_page(k, proc, vma, address: int, write: bool, pgoff: int, orig: Pte | 
     proc.ptes[vpn] = mk_pte(page.pfn, vma.write and vma.shared, young=True, dirty=write)
     if write:
         page.dirty = True
-    yield (
+    yield k.say and (
         "do_no_page",
         f"pid {proc.pid} {address:#x}: map {file.name} page {pgoff} (pfn {page.pfn}, node {page.node})",
         {"pid": proc.pid, "addr": address, "pfn": page.pfn, "node": page.node, "pgoff": pgoff},
@@ -222,7 +226,7 @@ def do_no_page(k, proc, vma, address: int, write: bool, pgoff: int, orig: Pte | 
 
 def do_file_page(k, proc, vma, address: int, write: bool, pte: Pte):
     """do_file_page(): a nonlinear file pte; populate the remembered offset."""
-    yield (
+    yield k.say and (
         "do_file_page",
         f"pid {proc.pid} {address:#x}: nonlinear file pte, offset {pte.pgoff}",
         {"pid": proc.pid, "addr": address, "pgoff": pte.pgoff},
@@ -260,7 +264,7 @@ def do_swap_page(k, proc, vma, address: int, write: bool, pte: Pte):
     swap.swap_free(slot)
     proc.anon_rss += 1
     proc.ptes[address >> PAGE_SHIFT] = mk_pte(page.pfn, False, young=True)
-    yield (
+    yield k.say and (
         "do_swap_page",
         f"pid {proc.pid} {address:#x}: swap entry {slot} -> swap-cache pfn {page.pfn} (node {page.node})",
         {"pid": proc.pid, "addr": address, "pfn": page.pfn, "node": page.node},
@@ -287,7 +291,7 @@ def migration_entry_wait(k, proc, address: int):
             "entry points at an unlocked page",
             {"pid": proc.pid, "addr": address, "pfn": page.pfn},
         )
-        yield (
+        yield k.say and (
             "migration_entry_to_page",
             f"kernel BUG: pid {proc.pid} killed (oops) faulting at {address:#x}",
             {"pid": proc.pid, "addr": address, "pfn": page.pfn, "bug": True},
@@ -297,7 +301,7 @@ def migration_entry_wait(k, proc, address: int):
     k.vmstat["pgmigrate_entry_wait"] += 1
     yield from k.wait_on_page_locked(page, "migration_entry_wait", pid=proc.pid, addr=address)
     put_page(page, "wait", k)
-    yield (
+    yield k.say and (
         "migration_entry_wait",
         f"pid {proc.pid} {address:#x}: pfn {page.pfn} unlocked; retry the fault",
         {"pid": proc.pid, "addr": address, "pfn": page.pfn},
@@ -320,7 +324,7 @@ def do_wp_page(k, proc, vma, address: int, pte: Pte):
         raise AssertionError("write to a read-only vma reached do_wp_page")
     if vma.shared or (old.anon and old.mapcount == 1 and not old.swapcache and not old.locked):
         proc.ptes[vpn] = Pte("present", pfn=pte.pfn, write=True, young=True, dirty=True)
-        yield (
+        yield k.say and (
             "do_wp_page",
             f"pid {proc.pid} {address:#x}: pfn {old.pfn} made writable (reuse)",
             {"pid": proc.pid, "addr": address, "pfn": old.pfn},
@@ -343,7 +347,7 @@ def do_wp_page(k, proc, vma, address: int, pte: Pte):
     proc.ptes[vpn] = mk_pte(new.pfn, True, young=True, dirty=True)
     shadow = k.anon_shadow.setdefault((proc.pid, vpn), bytearray(PAGE_SIZE))
     shadow[:] = new.read_bytes()
-    yield (
+    yield k.say and (
         "do_wp_page",
         f"pid {proc.pid} {address:#x}: copy on write pfn {old.pfn} -> pfn {new.pfn}",
         {"pid": proc.pid, "addr": address, "pfn": new.pfn, "node": new.node},

@@ -16,6 +16,7 @@ from errno import EINVAL, EPERM, ESRCH
 from .constants import MPOL_MF_MOVE, MPOL_MF_MOVE_ALL, PAGE_SHIFT
 from .migrate import isolate_lru_page, migrate_pages, migrate_prep
 from .move_pages import syscall_error
+from .page import PageList
 
 
 def node_remap(oldbit: int, old: list[int], new: list[int]) -> int:
@@ -40,7 +41,7 @@ def sys_migrate_pages(k, pid, old_nodes, new_nodes, caller):
         return syscall_error(EPERM, f"pid {who.pid} may not move pid {pid}'s pages")
     # a refusal above records one event (the task's return with the errno); the
     # call itself is announced once it is accepted
-    yield ("sys_migrate_pages", f"pid {pid}: nodes {old} -> {new}", {"pid": pid})
+    yield k.say and ("sys_migrate_pages", f"pid {pid}: nodes {old} -> {new}", {"pid": pid})
     flags = MPOL_MF_MOVE_ALL if who.cap_sys_nice else MPOL_MF_MOVE
     return (yield from do_migrate_pages(k, target, old, new, flags))
 
@@ -73,7 +74,7 @@ def do_migrate_pages(k, proc, old: list[int], new: list[int], flags: int):
 
 def migrate_to_node(k, proc, source: int, dest: int, flags: int):
     """migrate_to_node(): gather the process's pages on ``source`` and migrate them to ``dest``."""
-    lst = []
+    lst = PageList()
     skipped = 0
     for vma in proc.vmas:
         for addr in vma.addresses():
@@ -81,14 +82,14 @@ def migrate_to_node(k, proc, source: int, dest: int, flags: int):
             if pte is None or pte.kind != "present":
                 continue
             page = k.pfn_to_page(pte.pfn)
-            if page.node != source or any(p is page for p in lst):
+            if page.node != source or page in lst:
                 continue
             # migrate_page_add(): shared pages only with MPOL_MF_MOVE_ALL
             if flags & MPOL_MF_MOVE_ALL or page.mapcount == 1:
                 isolate_lru_page(k, page, lst)
             else:
                 skipped += 1
-    yield (
+    yield k.say and (
         "migrate_to_node",
         f"node {source} -> {dest}: {len(lst)} page(s) isolated"
         + (f", {skipped} shared page(s) skipped (no MPOL_MF_MOVE_ALL)" if skipped else ""),

@@ -22,7 +22,7 @@ from errno import EAGAIN, EINVAL, EIO, ENOMEM
 
 from .constants import AOP_WRITEPAGE_ACTIVATE, MIGRATE_PASSES, PAGE_SHIFT, POLITE_PASSES
 from .fs import clear_page_dirty_for_io, try_to_release_page, writepage
-from .page import COPIED_FLAGS, Page, get_page, put_page
+from .page import Page, PageList, copy_page_flags, get_page, put_page
 from .pte import PTE_NONE, mk_pte
 from .rmap import (
     page_add_anon_rmap,
@@ -38,7 +38,7 @@ from .rmap import (
 
 def migrate_prep(k):
     """migrate_prep(): lru_add_drain_all(), so that pages in per-cpu pagevecs can be isolated."""
-    yield ("migrate_prep", "lru_add_drain_all(): per-cpu pagevecs drained", {})
+    yield k.say and ("migrate_prep", "lru_add_drain_all(): per-cpu pagevecs drained", {})
 
 
 def isolate_lru_page(k, page: Page, lst: list) -> int:
@@ -65,7 +65,7 @@ def putback_lru_pages(k, lst: list):
         freed = page.count == 1
         move_to_lru(k, page, "isolate")
         count += 1
-        yield (
+        yield k.say and (
             "putback_lru_pages",
             f"pfn {page.pfn} {'freed (nobody else held it)' if freed else 'back on the LRU'}",
             {"pfn": page.pfn},
@@ -73,8 +73,12 @@ def putback_lru_pages(k, lst: list):
     return count
 
 
-def migrate_pages(k, from_list: list, get_new_page, private=None):
+def migrate_pages(k, from_list: PageList, get_new_page, private=None):
     """migrate_pages(from, get_new_page, private): up to 10 passes over the list.
+
+    ``from_list`` is a ``PageList`` (list_head: every membership test and removal
+    costs the same at any length); a plain list is copied into one, and emptied at
+    the end as the kernel's list is.
 
     Passes 0-2 are polite (trylock, skip pages under writeback); 3-9 are forced
     (sleep on the lock, wait for writeback). Returns -ENOMEM, or the number of
@@ -84,14 +88,18 @@ def migrate_pages(k, from_list: list, get_new_page, private=None):
     retry = 1
     nr_failed = 0
     nr_succeeded = 0
-    freed_under_us: list[Page] = []
+    if not isinstance(from_list, PageList):
+        caller_list, from_list = from_list, PageList(from_list)
+    else:
+        caller_list = None
+    freed_under_us: set[Page] = set()
     rc = 0
     for pass_ in range(MIGRATE_PASSES):
         if not retry:
             break
         retry = 0
         force = pass_ >= POLITE_PASSES
-        yield (
+        yield k.say and (
             "migrate_pages",
             f"pass {pass_} ({'forced' if force else 'polite'}): {len(from_list)} page(s) on the list",
             {"pass": pass_, "pages": len(from_list)},
@@ -107,8 +115,8 @@ def migrate_pages(k, from_list: list, get_new_page, private=None):
             elif rc == 0:
                 if page not in from_list:
                     nr_succeeded += 1
-                elif not any(p is page for p in freed_under_us):
-                    freed_under_us.append(page)
+                else:
+                    freed_under_us.add(page)
             else:
                 nr_failed += 1
         if rc == -ENOMEM:
@@ -117,10 +125,12 @@ def migrate_pages(k, from_list: list, get_new_page, private=None):
         rc = 0
     nr_succeeded += len(freed_under_us)
     yield from putback_lru_pages(k, from_list)
+    if caller_list is not None:
+        caller_list.clear()  # putback emptied the list, as it empties the kernel's
     k.vmstat["pgmigrate_success"] += nr_succeeded
     k.vmstat["pgmigrate_fail"] += nr_failed + retry
     result = rc if rc else nr_failed + retry
-    yield (
+    yield k.say and (
         "migrate_pages",
         f"done: returns {result} ({nr_succeeded} moved, {nr_failed} failed, {retry} still busy)"
         if result >= 0
@@ -130,48 +140,56 @@ def migrate_pages(k, from_list: list, get_new_page, private=None):
     return result
 
 
-def unmap_and_move(k, get_new_page, private, page: Page, force: bool, pass_: int, from_list: list):
+def unmap_and_move(
+    k, get_new_page, private, page: Page, force: bool, pass_: int, from_list: PageList
+):
     """unmap_and_move(): lock, unmap into migration entries, move, restore or roll back."""
     newpage, result = get_new_page(k, page, private)
-    data = {"pfn": page.pfn, "pass": pass_}
     if newpage is None:
-        yield (
+        yield k.say and (
             "unmap_and_move",
             f"pfn {page.pfn}: no free frame on the target node: -ENOMEM",
-            data | {"rc": -ENOMEM},
+            {"pfn": page.pfn, "pass": pass_, "rc": -ENOMEM},
         )
         return -ENOMEM
-    data["newpfn"] = newpage.pfn
-    yield (
+    yield k.say and (
         "unmap_and_move",
         f"pfn {page.pfn} (node {page.node}) -> new pfn {newpage.pfn} (node {newpage.node})",
-        data,
+        _data(page, pass_, newpage),
     )
     rc = 0
     if page.count == 1:
         # Only our isolation reference is left: the page was freed under us.
-        yield ("unmap_and_move", f"pfn {page.pfn}: freed under us (count 1): nothing to move", data)
-        return (yield from _move_newpage(k, page, newpage, rc, result, data))
+        yield k.say and (
+            "unmap_and_move",
+            f"pfn {page.pfn}: freed under us (count 1): nothing to move",
+            _data(page, pass_, newpage),
+        )
+        return (yield from _move_newpage(k, page, newpage, rc, result, pass_))
     rc = -EAGAIN
     if page.locked:
         if not force:
-            yield (
+            yield k.say and (
                 "unmap_and_move",
                 f"pfn {page.pfn}: locked by {page.lock_owner}: skip (polite pass): -EAGAIN",
-                data | {"rc": rc},
+                _data(page, pass_, newpage, rc=rc),
             )
-            return (yield from _move_newpage(k, page, newpage, rc, result, data))
+            return (yield from _move_newpage(k, page, newpage, rc, result, pass_))
         yield from k.lock_page(page, "unmap_and_move")
     else:
         k.trylock_page(page)
-        yield ("unmap_and_move", f"pfn {page.pfn}: page locked (TestSetPageLocked)", data)
+        yield k.say and (
+            "unmap_and_move",
+            f"pfn {page.pfn}: page locked (TestSetPageLocked)",
+            _data(page, pass_, newpage),
+        )
     locked_ok = True
     if page.writeback:
         if not force:
-            yield (
+            yield k.say and (
                 "unmap_and_move",
                 f"pfn {page.pfn}: under writeback: skip (polite pass): -EAGAIN",
-                data | {"rc": rc},
+                _data(page, pass_, newpage, rc=rc),
             )
             locked_ok = False
         else:
@@ -181,10 +199,10 @@ def unmap_and_move(k, get_new_page, private, page: Page, force: bool, pass_: int
         if not page.mapped:
             rc = yield from move_to_new_page(k, newpage, page)
         else:
-            yield (
+            yield k.say and (
                 "unmap_and_move",
                 f"pfn {page.pfn}: still mapped by {page.mapcount} pte(s) after unmap: -EAGAIN",
-                data | {"rc": rc},
+                _data(page, pass_, newpage, rc=rc),
             )
         if rc != 0:
             yield from remove_migration_ptes(k, page, page)
@@ -198,24 +216,33 @@ def unmap_and_move(k, get_new_page, private, page: Page, force: bool, pass_: int
             {"pfn": page.pfn},
             fatal=False,
         )
-    yield ("unmap_and_move", f"pfn {page.pfn}: page unlocked (rc {_rcname(rc)})", data | {"rc": rc})
+    yield k.say and (
+        "unmap_and_move",
+        f"pfn {page.pfn}: page unlocked (rc {_rcname(rc)})",
+        _data(page, pass_, newpage, rc=rc),
+    )
     if rc != -EAGAIN:
         from_list.remove(page)
         move_to_lru(k, page, "isolate")
-    return (yield from _move_newpage(k, page, newpage, rc, result, data))
+    return (yield from _move_newpage(k, page, newpage, rc, result, pass_))
 
 
-def _move_newpage(k, page, newpage, rc, result, data):
+def _data(page, pass_, newpage, **more) -> dict:
+    """unmap_and_move's event data (built inside the yield, only when someone records it)."""
+    return {"pfn": page.pfn, "pass": pass_, "newpfn": newpage.pfn, **more}
+
+
+def _move_newpage(k, page, newpage, rc, result, pass_):
     """unmap_and_move's move_newpage label: the new page joins the LRU or is freed."""
     node = newpage.node
     move_to_lru(k, newpage, "alloc")
     if result is not None:
         result[0][result[1]] = rc if rc else node
     if rc == 0:
-        yield (
+        yield k.say and (
             "unmap_and_move",
-            f"pfn {data['pfn']}: migrated to node {node}",
-            data | {"rc": 0, "node": node},
+            f"pfn {page.pfn}: migrated to node {node}",
+            _data(page, pass_, newpage, rc=0, node=node),
         )
     return rc
 
@@ -236,7 +263,7 @@ def move_to_new_page(k, newpage: Page, page: Page):
         method = "migrate_page"
     else:
         method = mapping.migratepage or "fallback_migrate_page"
-    yield (
+    yield k.say and (
         "move_to_new_page",
         f"new pfn {newpage.pfn} locked; mapping and index set; calling {method}",
         {"pfn": page.pfn, "newpfn": newpage.pfn, "method": method},
@@ -271,13 +298,13 @@ def migrate_page_move_mapping(k, mapping, newpage: Page, page: Page):
     data = {"pfn": page.pfn, "newpfn": newpage.pfn, "count": page.count}
     if mapping is None:
         if page.count != 1:
-            yield (
+            yield k.say and (
                 "migrate_page_move_mapping",
                 f"pfn {page.pfn}: count {page.count}, expected 1 (someone holds a reference): -EAGAIN",
                 data | {"expected": 1, "rc": -EAGAIN},
             )
             return -EAGAIN
-        yield (
+        yield k.say and (
             "migrate_page_move_mapping",
             f"pfn {page.pfn}: count 1 as expected (anonymous, no mapping)",
             data | {"expected": 1},
@@ -292,7 +319,7 @@ def migrate_page_move_mapping(k, mapping, newpage: Page, page: Page):
             if page.count != expected
             else f"slot {index} holds pfn {slot.pfn if slot else None}, not this page"
         )
-        yield (
+        yield k.say and (
             "migrate_page_move_mapping",
             f"pfn {page.pfn}: {why}: -EAGAIN",
             data | {"expected": expected, "rc": -EAGAIN},
@@ -304,7 +331,7 @@ def migrate_page_move_mapping(k, mapping, newpage: Page, page: Page):
         newpage.private = page.private
     mapping.page_tree[index] = newpage
     put_page(page, "cache", k)
-    yield (
+    yield k.say and (
         "migrate_page_move_mapping",
         f"{'swap cache' if page.swapcache else 'page cache'} slot {index}: pfn {page.pfn} -> pfn "
         f"{newpage.pfn} (count was {expected} as expected)",
@@ -317,7 +344,7 @@ def migrate_page_copy(k, newpage: Page, page: Page):
     """migrate_page_copy(): contents, the flags that move, and the dirty bit."""
     if page.data is not None:
         newpage.data = bytearray(page.data)
-    newpage.flags |= page.flags & COPIED_FLAGS
+    copy_page_flags(newpage, page)
     moved_dirty = False
     if page.dirty:
         clear_page_dirty_for_io(page)
@@ -330,7 +357,7 @@ def migrate_page_copy(k, newpage: Page, page: Page):
     page.mapping = None
     if newpage.writeback:
         newpage.writeback = False
-    yield (
+    yield k.say and (
         "migrate_page_copy",
         f"pfn {page.pfn} -> pfn {newpage.pfn}: contents and flags copied"
         + ("; dirty bit moved" if moved_dirty else ""),
@@ -352,7 +379,7 @@ def buffer_migrate_page(k, mapping, newpage: Page, page: Page):
     get_page(newpage, "private")
     newpage.has_private = True
     newpage.private = nbufs
-    yield (
+    yield k.say and (
         "buffer_migrate_page",
         f"buffer heads of pfn {page.pfn} re-pointed to pfn {newpage.pfn} (their reference moves too)",
         {"pfn": page.pfn, "newpfn": newpage.pfn},
@@ -376,7 +403,7 @@ def fallback_migrate_page(k, mapping, newpage: Page, page: Page):
         if rc is not None:
             return rc
     if page.has_private and not try_to_release_page(mapping, page, k):
-        yield (
+        yield k.say and (
             "fallback_migrate_page",
             f"pfn {page.pfn}: buffers cannot be released: -EAGAIN",
             {"pfn": page.pfn, "rc": -EAGAIN},
@@ -396,29 +423,33 @@ def writeout(k, mapping, page: Page):
     """
     data = {"pfn": page.pfn}
     if mapping.writepage is None:
-        yield (
+        yield k.say and (
             "writeout",
             f"pfn {page.pfn}: dirty and the file has no writepage: -EINVAL",
             data | {"rc": -EINVAL},
         )
         return -EINVAL
     if not clear_page_dirty_for_io(page):
-        yield (
+        yield k.say and (
             "writeout",
             f"pfn {page.pfn}: someone else already cleaned it: -EAGAIN",
             data | {"rc": -EAGAIN},
         )
         return -EAGAIN
     k.vmstat["pgmigrate_writeout"] += 1
-    yield ("writeout", f"pfn {page.pfn}: dirty: clear_page_dirty_for_io, write it out first", data)
+    yield k.say and (
+        "writeout",
+        f"pfn {page.pfn}: dirty: clear_page_dirty_for_io, write it out first",
+        data,
+    )
     if k.variant == "unsafe-writeout":
-        yield (
+        yield k.say and (
             "writeout",
             f"pfn {page.pfn}: UNSAFE: calling writepage with migration entries still in place",
             data,
         )
     else:
-        yield (
+        yield k.say and (
             "writeout",
             f"pfn {page.pfn}: restore the ptes before writepage (it may unlock the page)",
             data,
@@ -426,7 +457,7 @@ def writeout(k, mapping, page: Page):
         yield from remove_migration_ptes(k, page, page)
     rc = yield from writepage(k, mapping, page)
     if rc < 0:
-        yield (
+        yield k.say and (
             "writeout",
             f"pfn {page.pfn}: writepage failed: -EIO (2.6.18 returns without relocking)",
             data | {"rc": -EIO},
@@ -434,13 +465,13 @@ def writeout(k, mapping, page: Page):
         return -EIO
     if rc != AOP_WRITEPAGE_ACTIVATE:
         yield from k.lock_page(page, "writeout")
-        yield (
+        yield k.say and (
             "writeout",
             f"pfn {page.pfn}: relocked after writepage: -EAGAIN (retry in a later pass)",
             data | {"rc": -EAGAIN},
         )
     else:
-        yield (
+        yield k.say and (
             "writeout",
             f"pfn {page.pfn}: writepage kept the page (ACTIVATE): -EAGAIN",
             data | {"rc": -EAGAIN},
@@ -453,22 +484,30 @@ def _fallback_pageout(k, mapping, page: Page):
     file pages had no migration entries then)."""
     data = {"pfn": page.pfn}
     if mapping.writepage is None:
-        yield (
+        yield k.say and (
             "pageout",
             f"pfn {page.pfn}: no writepage: PAGE_ACTIVATE -> -EAGAIN",
             data | {"rc": -EAGAIN},
         )
         return -EAGAIN
     if not clear_page_dirty_for_io(page):
-        yield ("pageout", f"pfn {page.pfn}: PAGE_CLEAN: migrate it", data)
+        yield k.say and ("pageout", f"pfn {page.pfn}: PAGE_CLEAN: migrate it", data)
         return None
     k.vmstat["pgmigrate_writeout"] += 1
     rc = yield from writepage(k, mapping, page)
     if rc == AOP_WRITEPAGE_ACTIVATE:
-        yield ("pageout", f"pfn {page.pfn}: PAGE_ACTIVATE -> -EAGAIN", data | {"rc": -EAGAIN})
+        yield k.say and (
+            "pageout",
+            f"pfn {page.pfn}: PAGE_ACTIVATE -> -EAGAIN",
+            data | {"rc": -EAGAIN},
+        )
         return -EAGAIN
     yield from k.lock_page(page, "fallback_migrate_page")
-    yield ("pageout", f"pfn {page.pfn}: PAGE_SUCCESS: relock -> -EAGAIN", data | {"rc": -EAGAIN})
+    yield k.say and (
+        "pageout",
+        f"pfn {page.pfn}: PAGE_SUCCESS: relock -> -EAGAIN",
+        data | {"rc": -EAGAIN},
+    )
     return -EAGAIN
 
 
@@ -482,7 +521,7 @@ def remove_migration_ptes(k, old: Page, new: Page):
     if new.anon:
         yield from remove_anon_migration_ptes(k, old, new)
     elif k.variant == "before-patch":
-        yield (
+        yield k.say and (
             "remove_migration_ptes",
             f"pfn {new.pfn}: a file page: nothing to restore before the patch (its ptes were cleared)",
             {"pfn": old.pfn, "newpfn": new.pfn},
@@ -501,7 +540,7 @@ def remove_anon_migration_ptes(k, old: Page, new: Page):
     try:
         for vma in list(anon_vma.head):
             restored += yield from remove_migration_pte(k, vma, old, new)
-        yield (
+        yield k.say and (
             "remove_anon_migration_ptes",
             f"anon_vma walk: {restored} entr{'y' if restored == 1 else 'ies'} to pfn {old.pfn} now map pfn {new.pfn}",
             {"pfn": old.pfn, "newpfn": new.pfn, "restored": restored},
@@ -524,7 +563,7 @@ def remove_file_migration_ptes(k, old: Page, new: Page):
         for vma in vma_prio_tree_foreach(k, mapping, new.index):
             walked += 1
             restored += yield from remove_migration_pte(k, vma, old, new)
-        yield (
+        yield k.say and (
             "remove_file_migration_ptes",
             f"prio tree: {walked} linear vma(s) map page {new.index}; {restored} entr"
             f"{'y' if restored == 1 else 'ies'} to pfn {old.pfn} now map pfn {new.pfn}",
@@ -552,7 +591,7 @@ def remove_migration_pte(k, vma, old: Page, new: Page):
         page_add_anon_rmap(new, vma, addr)
     else:
         page_add_file_rmap(new)
-    yield (
+    yield k.say and (
         "remove_migration_pte",
         f"pid {mm.pid} {addr:#x}: migration entry -> {'writable' if pte.write else 'read-only'} "
         f"pte to pfn {new.pfn} (node {new.node})",

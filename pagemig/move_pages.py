@@ -20,7 +20,7 @@ from os import strerror
 
 from .constants import MPOL_MF_MOVE, MPOL_MF_MOVE_ALL, PAGE_SHIFT
 from .migrate import isolate_lru_page, migrate_pages, migrate_prep
-from .page import get_page, put_page
+from .page import PageList, get_page, put_page
 
 STATUS_NAMES = {
     -EFAULT: "-EFAULT",
@@ -97,7 +97,7 @@ def sys_move_pages(k, pid, addrs, nodes, flags, caller):
                 return _fail(k, ENODEV, f"node {n} is not online")
     # a refusal above records one event (the task's return with the errno); the
     # call itself is announced once it is accepted
-    yield (
+    yield k.say and (
         "sys_move_pages",
         f"pid {pid}: {len(addrs)} page(s), "
         + ("query nodes" if nodes is None else f"to nodes {sorted(set(nodes))}")
@@ -128,7 +128,7 @@ def do_pages_stat(k, proc, addrs):
                 status.append(-ENOENT)
             else:
                 status.append(k.pfn_to_page(pte.pfn).node)
-        yield (
+        yield k.say and (
             "do_pages_stat",
             f"{addr:#x}: {status_name(status[-1])}",
             {"addr": addr, "status": status[-1]},
@@ -141,8 +141,8 @@ def do_move_pages(k, proc, addrs, nodes, move_all: bool):
     """do_move_pages(): isolate what can move, then migrate_pages with new_page_node."""
     yield from migrate_prep(k)
     status = MovePagesStatus([0] * len(addrs))
-    entries: list = [None] * len(addrs)  # the struct page_to_node's page field
-    lst = []
+    entries: dict = {}  # page -> its index in addrs (the struct page_to_node's page field)
+    lst = PageList()
     for i, (addr, node) in enumerate(zip(addrs, nodes)):
         vma = proc.find_vma(addr)
         pte = proc.ptes.get(addr >> PAGE_SHIFT)
@@ -164,17 +164,17 @@ def do_move_pages(k, proc, addrs, nodes, move_all: bool):
             else:
                 status[i] = isolate_lru_page(k, page, lst)
                 if status[i] == 0:
-                    entries[i] = page
+                    entries[page] = i
                     why = f"pfn {page.pfn} isolated for node {node}"
                 else:
                     why = f"pfn {page.pfn} is not on an LRU list"
             put_page(page, "lookup", k)
-        yield ("do_move_pages", f"{addr:#x}: {why}", {"addr": addr, "status": status[i]})
+        yield k.say and ("do_move_pages", f"{addr:#x}: {why}", {"addr": addr, "status": status[i]})
     if not lst:
         return syscall_error(ENOENT, "no page could be isolated (2.6.18 returns -ENOENT)")
 
     def new_page_node(k, page, private):
-        i = next(j for j, p in enumerate(entries) if p is page)
+        i = entries[page]
         return k.nodes[nodes[i]].alloc_page("alloc"), (status, i)
 
     rc = yield from migrate_pages(k, lst, new_page_node, None)

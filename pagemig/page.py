@@ -53,17 +53,23 @@ FLAG_NAMES = (
 COPIED_FLAGS = PG_error | PG_referenced | PG_uptodate | PG_active | PG_checked | PG_mappedtodisk
 
 
-def _flag_property(bit: int, doc: str):
-    def get(self) -> bool:
-        return bool(self.flags & bit)
-
-    def set_(self, value: bool) -> None:
-        if value:
-            self.flags |= bit
-        else:
-            self.flags &= ~bit
-
-    return property(get, set_, doc=doc)
+# Each flag is a plain bool attribute of Page (a slot: one load, no property call),
+# named like the kernel's PageXxx() test; ``Page.flags`` packs them into the bits.
+FLAG_ATTRS = (
+    (PG_locked, "locked"),
+    (PG_error, "error"),
+    (PG_referenced, "referenced"),
+    (PG_uptodate, "uptodate"),
+    (PG_dirty, "dirty"),
+    (PG_lru, "lru"),
+    (PG_active, "active"),
+    (PG_checked, "checked"),
+    (PG_reserved, "reserved"),
+    (PG_private, "has_private"),
+    (PG_writeback, "writeback"),
+    (PG_swapcache, "swapcache"),
+    (PG_mappedtodisk, "mappedtodisk"),
+)
 
 
 class Page:
@@ -81,7 +87,20 @@ class Page:
     __slots__ = (
         "pfn",
         "node",
-        "flags",
+        # the page flags (PG_locked ... PG_mappedtodisk), one bool each
+        "locked",
+        "error",
+        "referenced",
+        "uptodate",
+        "dirty",
+        "lru",
+        "active",
+        "checked",
+        "reserved",
+        "has_private",
+        "writeback",
+        "swapcache",
+        "mappedtodisk",
         "count",
         "_mapcount",
         "mapping",
@@ -100,7 +119,9 @@ class Page:
         self._reset()
 
     def _reset(self) -> None:
-        self.flags = 0
+        self.locked = self.error = self.referenced = self.uptodate = self.dirty = False
+        self.lru = self.active = self.checked = self.reserved = self.has_private = False
+        self.writeback = self.swapcache = self.mappedtodisk = False
         self.count = 0
         self._mapcount = -1
         self.mapping = None
@@ -112,19 +133,25 @@ class Page:
         self.lock_waiters = 0
         self.writeback_waiters = 0
 
-    locked = _flag_property(PG_locked, "PG_locked: the page lock is held")
-    error = _flag_property(PG_error, "PG_error")
-    referenced = _flag_property(PG_referenced, "PG_referenced")
-    uptodate = _flag_property(PG_uptodate, "PG_uptodate: contents are valid")
-    dirty = _flag_property(PG_dirty, "PG_dirty: contents newer than the backing store")
-    lru = _flag_property(PG_lru, "PG_lru: on an LRU list (isolatable)")
-    active = _flag_property(PG_active, "PG_active: on the active list")
-    checked = _flag_property(PG_checked, "PG_checked")
-    reserved = _flag_property(PG_reserved, "PG_reserved (the ZERO_PAGE)")
-    has_private = _flag_property(PG_private, "PG_private: buffers attached")
-    writeback = _flag_property(PG_writeback, "PG_writeback: I/O in flight")
-    swapcache = _flag_property(PG_swapcache, "PG_swapcache: in the swap cache")
-    mappedtodisk = _flag_property(PG_mappedtodisk, "PG_mappedtodisk")
+    # The flags are slots (see FLAG_ATTRS): locked (PG_locked: the page lock is held),
+    # error, referenced, uptodate (contents are valid), dirty (newer than the backing
+    # store), lru (on an LRU list: isolatable), active, checked, reserved (the
+    # ZERO_PAGE), has_private (PG_private: buffers attached), writeback (I/O in
+    # flight), swapcache, mappedtodisk.
+
+    @property
+    def flags(self) -> int:
+        """page->flags: the flags as bits (PG_locked | PG_dirty ...)."""
+        bits = 0
+        for bit, attr in FLAG_ATTRS:
+            if getattr(self, attr):
+                bits |= bit
+        return bits
+
+    @flags.setter
+    def flags(self, bits: int) -> None:
+        for bit, attr in FLAG_ATTRS:
+            setattr(self, attr, bool(bits & bit))
 
     @property
     def mapcount(self) -> int:
@@ -147,7 +174,7 @@ class Page:
 
     def flag_names(self) -> list[str]:
         """The set flags, by name, in a fixed order."""
-        return [name for bit, name in FLAG_NAMES if self.flags & bit]
+        return [name for (_, name), (_, attr) in zip(FLAG_NAMES, FLAG_ATTRS) if getattr(self, attr)]
 
     def read_bytes(self, offset: int = 0, n: int = PAGE_SIZE) -> bytes:
         if self.data is None:
@@ -166,6 +193,62 @@ class Page:
             f"<Page pfn={self.pfn} node={self.node} {kind} index={self.index} "
             f"count={self.count} mapcount={self.mapcount} flags={flags}>"
         )
+
+
+def copy_page_flags(newpage: Page, page: Page) -> None:
+    """The COPIED_FLAGS part of migrate_page_copy(): SetPageError(newpage) if
+    PageError(page), and so on for referenced, uptodate, active, checked and
+    mappedtodisk (set on the new page, never cleared)."""
+    if page.error:
+        newpage.error = True
+    if page.referenced:
+        newpage.referenced = True
+    if page.uptodate:
+        newpage.uptodate = True
+    if page.active:
+        newpage.active = True
+    if page.checked:
+        newpage.checked = True
+    if page.mappedtodisk:
+        newpage.mappedtodisk = True
+
+
+class PageList:
+    """A list of pages threaded through page->lru, as a ``struct list_head``: adding,
+    removing and "is it on this list" cost the same whatever the length (a dict keyed
+    by page, which keeps insertion order). Iterates in the order pages were added;
+    ``list(pl)`` is a snapshot to walk while pages leave it."""
+
+    __slots__ = ("_pages",)
+
+    def __init__(self, pages=()):
+        self._pages: dict[Page, None] = dict.fromkeys(pages)
+
+    def append(self, page: Page) -> None:
+        """list_add_tail()"""
+        self._pages[page] = None
+
+    def remove(self, page: Page) -> None:
+        """list_del(); ValueError if the page is not on the list."""
+        try:
+            del self._pages[page]
+        except KeyError:
+            raise ValueError(f"pfn {page.pfn} is not on this list") from None
+
+    def __contains__(self, page) -> bool:
+        return page in self._pages
+
+    def __iter__(self):
+        return iter(self._pages)
+
+    def __len__(self) -> int:
+        return len(self._pages)
+
+    def __bool__(self) -> bool:
+        return bool(self._pages)
+
+    def __repr__(self) -> str:
+        return f"PageList({[p.pfn for p in self._pages]})"
 
 
 def get_page(page: Page, why: str) -> None:

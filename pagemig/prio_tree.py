@@ -32,6 +32,12 @@ class PrioTree:
     def __len__(self) -> int:
         return len(self._items)
 
+    @property
+    def inserted(self) -> int:
+        """How many VMAs have entered the tree so far (a stamp: unchanged means no VMA
+        joined since it was read)."""
+        return self._next
+
     def insert(self, vma, first: int, last: int) -> None:
         """vma_prio_tree_insert(): index [first, last] (inclusive page offsets)."""
         key = id(vma)

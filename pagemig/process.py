@@ -303,7 +303,7 @@ class Process:
             data = b"\x01" if data is None else check_data(data)
             n = len(data)
         elif data is not None:
-            raise TypeError("data is only for a write (write=True)")
+            check_data(data)  # a read ignores it, but it must still be bytes
         self._check_range(addr, n, write)
         name = f"pid{self.pid}:{'write' if write else 'read'}@{addr:#x}"
         task = self.kernel._start(

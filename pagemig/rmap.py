@@ -176,7 +176,7 @@ def try_to_unmap(k, page: Page, migration: bool):
     """
     if not page.locked:
         raise AssertionError("try_to_unmap needs the page lock")
-    yield (
+    yield k.say and (
         "try_to_unmap",
         f"walk the {'anon_vma' if page.anon else 'file mappings'} of pfn {page.pfn}",
         {"pfn": page.pfn, "mapcount": page.mapcount},
@@ -238,7 +238,7 @@ def _try_to_unmap_file(k, page: Page, migration: bool, mapping):
     max_nl_cursor = max((v.nl_cursor for v in nonlinear), default=0)
     max_nl_size = max((v.end - v.start for v in nonlinear), default=0)
     if max_nl_size == 0:
-        yield (
+        yield k.say and (
             "try_to_unmap_file",
             "no usable nonlinear vma (max_nl_size == 0): SWAP_FAIL",
             {"pfn": page.pfn},
@@ -247,7 +247,7 @@ def _try_to_unmap_file(k, page: Page, migration: bool, mapping):
     mapcount = [page.mapcount]
     if not mapcount[0]:
         return ret
-    yield (
+    yield k.say and (
         "try_to_unmap_file",
         f"pfn {page.pfn} may sit anywhere in {len(nonlinear)} nonlinear vma(s): "
         "sweep them cluster by cluster",
@@ -288,7 +288,7 @@ def try_to_unmap_one(k, page: Page, vma, migration: bool):
     if not migration and (vma.locked or pte.young):
         if pte.young:
             mm.ptes[vpn] = pte.__class__("present", pfn=pte.pfn, write=pte.write, dirty=pte.dirty)
-        yield (
+        yield k.say and (
             "try_to_unmap_one",
             f"pid {mm.pid} {address:#x}: {'mlocked' if vma.locked else 'young'}: SWAP_FAIL",
             {"pid": mm.pid, "addr": address, "pfn": page.pfn},
@@ -322,7 +322,7 @@ def try_to_unmap_one(k, page: Page, vma, migration: bool):
         what = f"pid {mm.pid} {address:#x}: file pte cleared (pte_none): the next access refaults"
     page_remove_rmap(page)
     put_page(page, "pte", k)
-    yield (
+    yield k.say and (
         "try_to_unmap_one",
         what,
         {"pid": mm.pid, "addr": address, "pfn": page.pfn, "pte": mm.ptes[vpn].kind},
@@ -369,7 +369,7 @@ def try_to_unmap_cluster(k, cursor: int, mapcount: list, vma):
     what = f"pid {mm.pid} nonlinear cluster {address:#x}-{end:#x}: cleared {len(cleared)} pte(s)"
     if skipped:
         what += f", skipped {len(skipped)} young pte(s) (made old)"
-    yield (
+    yield k.say and (
         "try_to_unmap_cluster",
         what,
         {
