@@ -179,6 +179,7 @@ class Process:
 
     def _check_vma(self, vma) -> Vma:
         """A vma of this process, still mapped."""
+        self._check_alive()
         if not isinstance(vma, Vma):
             raise TypeError(f"expected a Vma of pid {self.pid}, got {type(vma).__name__}")
         if vma.mm is not self or vma not in self.vmas:
