@@ -543,6 +543,77 @@ class EngineMachine(RuleBasedStateMachine):
         self.k.check()
 
 
+# -- the i_mmap_lock, deterministically (issue 16 item 2) --------------------------------------
+def _shared_page(variant="patched"):
+    """One file page mapped by two processes (p1 first in the prio tree)."""
+    k = Kernel(nodes=2, frames_per_node=16, variant=variant, seed=0)
+    f = k.create_file("f", 4)
+    p1, p2 = k.spawn(), k.spawn()
+    v1 = p1.mmap(4, file=f, shared=True)
+    v2 = p2.mmap(4, file=f, shared=True)
+    p1.write(v1.start, b"page0")
+    p2.read(v2.start, 5)
+    p1.write(v1.start + PAGE_SIZE, b"page1")
+    return k, f, p1, v1, p2, v2, p1.page_at(v1.start)
+
+
+def _step_until(k, t, cond, limit=500):
+    for _ in range(limit):
+        if cond():
+            return
+        k.step(t)
+    raise AssertionError("the condition never held")
+
+
+def test_remap_waits_for_the_unmap_walk_then_zaps_the_entry():
+    """remap_file_pages at the page's address in a vma the walk has not reached yet:
+    the call spins until try_to_unmap_file drops i_mmap_lock; the walk has put a
+    migration entry there by then, and the remap zaps it (a file pte). With the walk's
+    vma list taken at its start and no lock, the entry landed in the nonlinear vma."""
+    k, f, p1, v1, p2, v2, page = _shared_page()
+    lock = f.mapping.i_mmap_lock
+    t = k.start_migrate_pages([page], 1)
+    _step_until(k, t, lambda: p1.pte(v1.start).kind == "migration")
+    assert lock.holder is t and p2.pte(v2.start).kind == "present"
+    p2.remap_file_pages(v2.start, 1, 2)
+    spins = [e for e in k.trace if "spins on i_mmap_lock" in e.what]
+    assert len(spins) == 1 and spins[0].data["holder"] == t.name
+    assert lock.holder is None and v2.nonlinear
+    assert p2.pte(v2.start).kind == "file"
+    k.check()
+    k.run()
+    assert t.result == 0 and k.oopses == []
+    k.check()
+    assert p2.read(v2.start, 5) == bytes(5)  # file page 2, never written
+    assert p1.read(v1.start, 5) == b"page0" and p1.page_at(v1.start).node == 1
+
+
+def test_remap_waits_for_the_restore_walk():
+    k, f, p1, v1, p2, v2, page = _shared_page()
+    lock = f.mapping.i_mmap_lock
+    t = k.start_migrate_pages([page], 1)
+    _step_until(k, t, lambda: p1.pte(v1.start).kind == "present" and p1.page_at(v1.start).node)
+    assert lock.holder is t  # remove_file_migration_ptes restored p1, p2 still to come
+    assert p2.pte(v2.start).kind == "migration"
+    p2.remap_file_pages(v2.start + PAGE_SIZE, 1, 3)
+    assert lock.holder is None and p2.pte(v2.start).kind == "present"  # restored first
+    k.run()
+    k.check()
+    assert p2.read(v2.start, 5) == b"page0" and p2.read(v2.start + PAGE_SIZE, 5) == bytes(5)
+
+
+def test_remap_elsewhere_in_a_vma_holding_an_entry_is_the_2618_race():
+    """Between try_to_unmap and remove_migration_ptes no lock is held: making the vma
+    nonlinear then leaves its entry (at another address) where the restore walk never
+    looks. 2.6.18 does the same; the engine reproduces it and check() names it."""
+    k, f, p1, v1, p2, v2, page = _shared_page()
+    t = k.start_migrate_pages([page], 1)
+    _step_until(k, t, lambda: p2.pte(v2.start).kind == "migration")
+    _step_until(k, t, lambda: f.mapping.i_mmap_lock.holder is None)
+    p2.remap_file_pages(v2.start + PAGE_SIZE, 1, 3)
+    assert [rule for rule, _ in k.violations()] == [NONLINEAR]
+
+
 class BeforePatchMachine(EngineMachine):
     variant = "before-patch"
 
