@@ -1,4 +1,5 @@
-"""pagemig: a model of Linux 2.6.18 NUMA page migration, for reading beside the kernel.
+"""pagemig: a model of Linux 2.6.18 NUMA page migration, for reading beside the kernel
+(and of Linux 6.1's, with ``Kernel(variant="modern")``).
 
 The engine behind the pagemig textbook. Start with :class:`Kernel`::
 
@@ -19,6 +20,7 @@ from .constants import (
     SWP_MIGRATION_READ,
     SWP_MIGRATION_WRITE,
     VARIANTS,
+    ZERO_PFN,
 )
 from .errors import (
     ArgumentTypeError,
@@ -26,6 +28,7 @@ from .errors import (
     DeadlockError,
     InvalidArgument,
     InvariantError,
+    NotModelled,
     OutOfMemory,
     PagemigError,
     SegmentationFault,
@@ -47,6 +50,7 @@ __all__ = [
     "SWP_MIGRATION_READ",
     "SWP_MIGRATION_WRITE",
     "VARIANTS",
+    "ZERO_PFN",
     "VMSTAT_NAMES",
     "Kernel",
     "KernelOops",
@@ -65,6 +69,7 @@ __all__ = [
     "ArgumentTypeError",
     "BusError",
     "DeadlockError",
+    "NotModelled",
     "OutOfMemory",
     "PagemigError",
     "SegmentationFault",

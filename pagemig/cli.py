@@ -6,14 +6,16 @@ import argparse
 import sys
 
 from .bench import cmd_bench
-from .launch import cmd_lab, cmd_present
+from .launch import cmd_lab, cmd_present, cmd_reset
+from .site import cmd_site
 
 
 def cmd_demo(args) -> int:
-    """Run the canned scenario headless and print the trace and the counters."""
+    """Run the canned scenario headless and print the trace and the counters. (It has no
+    --seed: the scenario is one fixed machine, and no seed changed what it printed.)"""
     from .scenarios import demo_scenario
 
-    sc = demo_scenario(seed=args.seed)
+    sc = demo_scenario()
     k = sc.kernel
     page = sc.page
     print(
@@ -43,6 +45,8 @@ COMMANDS = {
     "bench": (cmd_bench, "print the simulator's speed figures next to their targets"),
     "lab": (cmd_lab, "start JupyterLab on the book (127.0.0.1, a free port) and print its URL"),
     "present": (cmd_present, "show the lecture notebook, or [CHAPTER], under Voilà, code hidden"),
+    "reset": (cmd_reset, "restore [CHAPTER] (default: every chapter) of your copy of the book"),
+    "site": (cmd_site, "build the book as a static website in [DIR] (default: build/site)"),
 }
 
 
@@ -54,8 +58,6 @@ def main(argv=None) -> int:
     for name, (func, help_) in COMMANDS.items():
         sp = sub.add_parser(name, help=help_)
         sp.set_defaults(func=func)
-        if name == "demo":
-            sp.add_argument("--seed", type=int, default=0)
         if hasattr(func, "add_arguments"):
             func.add_arguments(sp)
     args = parser.parse_args(argv)

@@ -83,7 +83,12 @@ def check_bool(value, name: str) -> bool:
 # where it has one) so that every call, check() and exit() included, stays within a
 # few seconds. The kernel's own limits are far larger; a textbook machine needs none.
 MAX_FRAMES = 1 << 18  # nodes * frames_per_node (1 GiB of 4 KiB frames)
-MAX_MAP_PAGES = 1 << 16  # one mmap or file: 256 MiB (larger: ENOMEM / EINVAL)
-MAX_MAPPED_PAGES = 1 << 20  # every vma of every process together (larger: ENOMEM)
+MAX_MAP_PAGES = 1 << 20  # one mmap or file: 4 GiB (larger: ENOMEM / EINVAL)
+MAX_MAPPED_PAGES = 1 << 22  # every vma of every process together (larger: ENOMEM)
 MAX_ACCESS = 1 << 24  # bytes one read or write may touch: 16 MiB (larger: EINVAL)
 MAX_STEPS_ARG = 100_000  # hold= of a lock holder, io_latency (larger: EINVAL)
+
+
+class NotModelled(PagemigError, NotImplementedError):
+    """The real kernel does this (transparent huge pages, hugetlb, KSM under
+    ``variant="modern"``), but pagemig does not model it, so it refuses."""

@@ -194,10 +194,19 @@ def _trial(parameter: str, value, variant: str, mapping: str, pages: int, seed: 
             for pos in range(pages):
                 p.remap_file_pages(v.start + pos * PAGE_SIZE, 1, (pos + 1) % pages)
     addrs = [v.start + pos * PAGE_SIZE for pos in range(pages)]
+
+    def touch(addr: int, n: int) -> None:
+        # A read of untouched anonymous memory maps the shared ZERO_PAGE, which never
+        # migrates: anonymous pages get a page of their own by a write (of zeros).
+        if mapping == "anonymous":
+            p.write(addr, bytes(n))
+        else:
+            p.read(addr, n)
+
     if home is not None:
         for pos, addr in enumerate(addrs):
             p.node = home[pos]  # the process runs on that node's CPUs when it touches the page
-            p.read(addr, 1)
+            touch(addr, 1)
         p.node = 0
     else:
         # one read over each run of clean pages (one task instead of one per page)
@@ -207,7 +216,7 @@ def _trial(parameter: str, value, variant: str, mapping: str, pages: int, seed: 
             if clean and run_start is None:
                 run_start = pos
             elif not clean and run_start is not None:
-                p.read(addrs[run_start], (pos - run_start) * PAGE_SIZE)
+                touch(addrs[run_start], (pos - run_start) * PAGE_SIZE)
                 run_start = None
             if pos in dirty:
                 p.write(addrs[pos], b"dirty")
@@ -333,10 +342,17 @@ def sweep(
     migrated), ``rate`` (successes / pages) and the 95% Wilson interval
     ``ci_low, ci_high``. See the module docstring for what each parameter does.
 
-    ``executor``: any ``concurrent.futures.Executor`` (a Dask client's
-    ``get_executor()`` works: only ``submit`` is used and the work is picklable);
-    by default a local process pool with one worker per CPU, or this process for
-    a tiny sweep. ``progress(done, total)`` is called with the trials done so far,
+    ``executor``: any ``concurrent.futures.Executor``; by default a local process
+    pool with one worker per CPU, or this process for a tiny sweep. Only ``submit``
+    is used and the work is picklable (module-level functions, tuples of plain
+    values), so a Dask cluster works: ``client = distributed.Client("tcp://host:8786")``
+    (the scheduler of a real cluster; ``distributed.LocalCluster()`` for this
+    machine), then ``sweep(..., executor=client.get_executor(pure=False))``. The
+    frames are identical to the default pool's, because every trial's seed comes
+    from ``trial_seed`` and not from where it runs. ``pure=False`` because Dask
+    otherwise names each task by a hash of its function and arguments and may hand
+    back a result it still holds for a repeated identical sweep instead of running
+    it again (right for the numbers, wrong for a timing or a progress bar). ``progress(done, total)`` is called with the trials done so far,
     from 0 up to the total, as chunks of trials complete.
     """
     import pandas as pd

@@ -24,6 +24,8 @@ from .rmap import SpinLock
 class AddressSpace:
     """struct address_space: the page cache of one file (or the swap cache)."""
 
+    is_anon_vma = False  # (PageAnon() tests this tag on page->mapping)
+
     def __init__(self, host, migratepage: str | None, writepage: str | None):
         self.host = host
         self.page_tree: dict[int, Page] = {}

@@ -1,11 +1,17 @@
 """``pagemig lab`` and ``pagemig present``: the book in JupyterLab, the lecture under Voilà.
 
-Both start a server on 127.0.0.1 and a free port, wait until it answers, print the URL to
-open (with a fresh random token) and run until Ctrl-C, then stop the server and the kernels
-it started. :class:`Server` is the same machinery for the browser tests.
+Both open the reader's own copy of the book (:mod:`pagemig.book`), start a server on
+127.0.0.1 and a free port, wait until it answers, print the one URL to open (with a fresh
+random token) and run until Ctrl-C, then stop the server and the kernels it started.
+:class:`Server` is the same machinery for the browser tests.
+
+The token never appears on a command line (``/proc/PID/cmdline`` is readable by every
+local user): the servers read it from ``JUPYTER_TOKEN`` in their environment, which only
+their owner can read. It is printed once, in the URL, and never in a message.
 
 The command lines are built by :func:`lab_command` and :func:`voila_command`, which start
-nothing, so they can be read and tested on their own.
+nothing, so they can be read and tested on their own. Both servers log warnings and errors
+only (``--verbose`` gives Jupyter's own start-up log back).
 """
 
 from __future__ import annotations
@@ -22,14 +28,45 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
+
+from . import book
 
 HOST = "127.0.0.1"
 LECTURE = "08-lecture.ipynb"
-# Flags that keep JupyterLab from calling out to the network (news feed, update check).
+FIRST_CHAPTER = "00-start-here.ipynb"
+HERE = Path(__file__).resolve().parent
+# pagemig's defaults for JupyterLab's settings (overrides.json: the reader's own settings
+# still win): no news question, no update check.
+LAB_SETTINGS = HERE / "labsettings"
+# pagemig's Voilà template (the lab template without its CDN stylesheets).
+TEMPLATES = HERE / "share" / "jupyter"
+VOILA_TEMPLATE = "pagemig"
+# Flags that keep JupyterLab from calling out to the network (news feed, update check,
+# extension search on PyPI).
 LAB_OFFLINE_FLAGS = (
     "--LabApp.news_url=None",
     "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    "--LabApp.extension_manager=readonly",
 )
+# Server extensions the book does not use; notebook_shim also reads the deprecated
+# ServerApp.token at start-up and so prints a DeprecationWarning on every launch.
+LAB_UNUSED_EXTENSIONS = ("notebook_shim", "voila.server_extension")
+QUIET_FLAGS = ("--ServerApp.log_level=WARN", "--LabApp.log_level=WARN")
+
+
+def KERNEL_FLAGS() -> tuple[str, ...]:  # noqa: N802 - a constant computed on first use
+    """Encrypt the kernels' traffic with CurveZMQ keys the server makes (jupyter_client's
+    ``transport_encryption``), where pyzmq can: otherwise every kernel warns that it runs
+    "over TCP without encryption". Nothing where pyzmq has no Curve support."""
+    try:
+        import zmq
+        from jupyter_client.manager import KernelManager
+    except ImportError:
+        return ()
+    if not (zmq.has("curve") and KernelManager.class_traits().get("transport_encryption")):
+        return ()  # an older jupyter_client: the kernels stay as they were (and warn)
+    return ("--KernelManager.transport_encryption=auto",)
 
 
 PREHEAT_REFILL_DELAY = 10  # seconds
@@ -94,13 +131,14 @@ def resolve_chapter(chapter: str | None, notebooks: Path) -> Path:
 def lab_command(
     notebooks: Path,
     port: int,
-    token: str,
     *,
     root: bool | None = None,
+    quiet: bool = True,
     python: str = sys.executable,
     extra: tuple[str, ...] = (),
 ) -> list[str]:
-    """The command line that runs JupyterLab on ``notebooks`` at 127.0.0.1:``port``."""
+    """The command line that runs JupyterLab on ``notebooks`` at 127.0.0.1:``port``. The
+    token is not in it: the server reads ``JUPYTER_TOKEN`` (see :func:`server_env`)."""
     cmd = [
         python,
         "-m",
@@ -110,9 +148,13 @@ def lab_command(
         f"--ServerApp.port={port}",
         "--ServerApp.port_retries=0",
         f"--ServerApp.root_dir={notebooks}",
-        f"--IdentityProvider.token={token}",
+        f"--LabApp.app_settings_dir={LAB_SETTINGS}",
         *LAB_OFFLINE_FLAGS,
+        *(f"--ServerApp.jpserver_extensions={name}=False" for name in LAB_UNUSED_EXTENSIONS),
     ]
+    cmd.extend(KERNEL_FLAGS())
+    if quiet:
+        cmd.extend(QUIET_FLAGS)
     if is_root() if root is None else root:
         cmd.append("--allow-root")
     cmd.extend(extra)
@@ -122,38 +164,65 @@ def lab_command(
 def voila_command(
     notebook: Path,
     port: int,
-    token: str,
     *,
+    quiet: bool = True,
     python: str = sys.executable,
     extra: tuple[str, ...] = (),
 ) -> list[str]:
-    """The command line that serves ``notebook`` under Voilà, code hidden, at
-    127.0.0.1:``port``. (Voilà runs as root without a flag.)"""
-    return [
+    """The command line that serves the folder of ``notebook`` under Voilà, code hidden, at
+    127.0.0.1:``port``, with ``notebook`` pre-run for its first visitor.
+
+    Voilà serves the whole folder, not the one notebook, so that a link from one chapter to
+    another (``03-file-pages-and-the-patch.ipynb``) opens that chapter, not "403: Forbidden".
+    The token is not in the command line: ``--Voila.auto_token`` lets the server read
+    ``JUPYTER_TOKEN`` (see :func:`server_env`). (Voilà runs as root without a flag.)"""
+    cmd = [
         python,
         "-m",
         "voila",
-        str(notebook),
+        str(notebook.parent),
         "--no-browser",
         f"--Voila.ip={HOST}",
         f"--Voila.port={port}",
         "--Voila.port_retries=0",
-        f"--Voila.token={token}",
+        "--Voila.auto_token=True",
+        f"--VoilaConfiguration.template={VOILA_TEMPLATE}",
         "--VoilaConfiguration.strip_sources=True",
         # Run the notebook in a kernel started ahead of the first visitor, so the page
         # shows at once; refill that pool only after the first page had time to render.
+        # Other chapters (reached by links) run when they are opened.
         "--VoilaConfiguration.preheat_kernel=True",
+        # (Voilà pre-heats each notebook of the folder whose path this pattern does not match.)
+        f"--VoilaKernelManager.preheat_denylist=^(?!(.*[/\\\\])?{re.escape(notebook.name)}$)",
         f"--VoilaKernelManager.fill_delay={PREHEAT_REFILL_DELAY}",
-        *extra,
     ]
+    cmd.extend(KERNEL_FLAGS())
+    if quiet:
+        cmd.append("--Voila.log_level=WARN")
+    cmd.extend(extra)
+    return cmd
+
+
+def server_env(token: str, base: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of a server: ``base`` (default: ours) with the token in
+    ``JUPYTER_TOKEN`` and pagemig's Voilà template on ``JUPYTER_PATH``. (A process's
+    environment, unlike its command line, is readable by its owner only.)"""
+    env = dict(os.environ if base is None else base)
+    env["JUPYTER_TOKEN"] = token
+    env.pop("JUPYTER_TOKEN_FILE", None)
+    paths = [p for p in env.get("JUPYTER_PATH", "").split(os.pathsep) if p]
+    env["JUPYTER_PATH"] = os.pathsep.join([str(TEMPLATES), *paths])
+    return env
 
 
 def lab_url(port: int, token: str, path: str = "lab") -> str:
     return f"http://{HOST}:{port}/{path}?token={token}"
 
 
-def voila_url(port: int, token: str) -> str:
-    return f"http://{HOST}:{port}/?token={token}"
+def voila_url(port: int, token: str, notebook: str | None = None) -> str:
+    """The page of ``notebook`` (a name in the served folder), or the folder's list."""
+    path = f"voila/render/{quote(notebook)}" if notebook else ""
+    return f"http://{HOST}:{port}/{path}?token={token}"
 
 
 def _descendants(pid: int) -> list[int]:
@@ -226,9 +295,10 @@ class Server:
     proc: subprocess.Popen | None = field(default=None, repr=False)
 
     def start(self) -> Server:
+        """Start the server with the token in its environment (``env``, default ours)."""
         self.proc = subprocess.Popen(
             self.cmd,
-            env=self.env,
+            env=server_env(self.token, self.env),
             cwd=self.cwd,
             stdin=subprocess.DEVNULL,
             stdout=self.log,
@@ -244,10 +314,14 @@ class Server:
             if self.proc.poll() is not None:
                 raise LaunchError(
                     f"the server exited with status {self.proc.returncode} before it "
-                    f"answered: {' '.join(self.cmd)}"
+                    "answered (its messages, if any, are above)"
                 )
             try:
-                req = urllib.request.Request(self.ready_url, method=self.ready_method)
+                req = urllib.request.Request(
+                    self.ready_url,
+                    method=self.ready_method,
+                    headers={"Authorization": f"token {self.token}"},
+                )
                 with urllib.request.urlopen(req, timeout=2) as r:
                     if r.status == 200:
                         return time.monotonic() - t0
@@ -336,17 +410,21 @@ def lab_server(
     *,
     port: int | None = None,
     token: str | None = None,
+    open_path: str | None = None,
+    quiet: bool = True,
     extra: tuple[str, ...] = (),
     **kw,
 ) -> Server:
-    """A (not yet started) JupyterLab server on ``notebooks``."""
+    """A (not yet started) JupyterLab server on ``notebooks``; its URL opens ``open_path``
+    (a notebook in it) when given."""
     port, token = _port_token(port, token)
+    path = f"lab/tree/{quote(open_path)}" if open_path else "lab"
     return Server(
-        cmd=lab_command(notebooks, port, token, extra=extra),
+        cmd=lab_command(notebooks, port, quiet=quiet, extra=extra),
         port=port,
         token=token,
-        url=lab_url(port, token),
-        ready_url=f"http://{HOST}:{port}/api/status?token={token}",
+        url=lab_url(port, token, path),
+        ready_url=f"http://{HOST}:{port}/api/status",
         **kw,
     )
 
@@ -356,32 +434,56 @@ def voila_server(
     *,
     port: int | None = None,
     token: str | None = None,
+    quiet: bool = True,
     extra: tuple[str, ...] = (),
     **kw,
 ) -> Server:
-    """A (not yet started) Voilà server on one ``notebook``."""
+    """A (not yet started) Voilà server on the folder of ``notebook``; its URL is that
+    notebook's page."""
     port, token = _port_token(port, token)
     return Server(
-        cmd=voila_command(notebook, port, token, extra=extra),
+        cmd=voila_command(notebook, port, quiet=quiet, extra=extra),
         port=port,
         token=token,
-        url=voila_url(port, token),
-        # Voilà's own script: it answers once Voilà listens; "/" would run the notebook.
+        url=voila_url(port, token, notebook.name),
+        # Voilà's own script: it answers once Voilà listens; a page would run a notebook.
         ready_url=f"http://{HOST}:{port}/voila/static/voila.js",
         ready_method="HEAD",
         **kw,
     )
 
 
+def port_in_use(port: int, host: str = HOST) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
 def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
-def _serve(server: Server, what: str, warm: bool = False) -> int:
+def _serve(
+    server: Server,
+    what: str,
+    warm: bool = False,
+    on_ready=None,
+    on_stop=None,
+) -> int:
     # Ctrl-C (even where a shell started us with SIGINT ignored, as `cmd &` does), a closed
     # terminal or a plain `kill` all stop the server the same way.
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _interrupt)
+    if port_in_use(server.port):
+        print(
+            f"pagemig: port {server.port} on {HOST} is in use; choose another with --port, "
+            "or leave --port out for a free one",
+            file=sys.stderr,
+        )
+        return 1
     print(f"pagemig: starting {what} ...", flush=True)
     server.start()
     try:
@@ -391,8 +493,10 @@ def _serve(server: Server, what: str, warm: bool = False) -> int:
             took = server.wait_settled(timeout=WARM_TIMEOUT)
             if took is None:
                 print(f"pagemig: still running after {WARM_TIMEOUT} s; open it anyway", flush=True)
+        if on_ready is not None:
+            on_ready()
         print(f"\n    {what} is ready: open {server.url}\n", flush=True)
-        print("pagemig: press Ctrl-C to stop", flush=True)
+        print("pagemig: press Ctrl-C to stop (the server and its kernels stop with it)", flush=True)
         server.proc.wait()
         print(f"pagemig: the server exited with status {server.proc.returncode}", flush=True)
         return server.proc.returncode or 1
@@ -404,49 +508,143 @@ def _serve(server: Server, what: str, warm: bool = False) -> int:
         return 1
     finally:
         server.stop()
+        if on_stop is not None:
+            on_stop()
         print("pagemig: stopped", flush=True)
 
 
 def _notebooks_arg(args) -> Path:
+    """The stored book: ``--notebooks`` or the repository's ``notebooks/``."""
     nb = Path(args.notebooks) if getattr(args, "notebooks", None) else book_dir()
     if not nb.is_dir():
         raise LaunchError(f"no notebooks folder at {nb} (give one with --notebooks DIR)")
     return nb.resolve()
 
 
-def cmd_lab(args) -> int:
-    """JupyterLab on the book."""
+def _copy_arg(args) -> Path:
+    given = getattr(args, "book", None)
+    return (Path(given).expanduser() if given else book.default_copy()).absolute()
+
+
+def reader_copy(args) -> Path:
+    """The folder ``lab`` / ``present`` open: the reader's copy, made or brought up to date
+    from the stored book (messages say what changed); or, for a maintainer who passes
+    ``--book`` pointing at the stored book, the stored book itself."""
+    stored = _notebooks_arg(args)
+    copy = _copy_arg(args)
+    if book.same_folder(stored, copy):
+        print(
+            f"pagemig: opening the stored book itself ({stored}): what you save changes "
+            "the repository (see notebooks/README.md before committing)",
+            flush=True,
+        )
+        return stored
     try:
-        nb = _notebooks_arg(args)
+        report = book.sync(stored, copy)
+    except book.BookError as e:
+        raise LaunchError(f"{e} (choose another folder with --book DIR)") from None
+    for line in report.messages():
+        print(f"pagemig: {line}", flush=True)
+    return copy.resolve()
+
+
+def cmd_lab(args) -> int:
+    """JupyterLab on the reader's copy of the book, opened on chapter 0."""
+    try:
+        nb = reader_copy(args)
     except LaunchError as e:
         print(f"pagemig lab: {e}", file=sys.stderr)
         return 2
-    return _serve(lab_server(nb, port=args.port), f"JupyterLab on {nb}")
+    holder = book.lab_holder(nb)
+    if holder is not None:
+        print(
+            f"pagemig lab: warning: another pagemig lab (pid {holder.get('pid')}, "
+            f"{holder.get('url', 'its URL')}) already serves {nb}; both will save into the "
+            "same notebooks, and the last save wins. Stop it, or give this one a copy of "
+            "its own with --book DIR.",
+            file=sys.stderr,
+            flush=True,
+        )
+    first = FIRST_CHAPTER if (nb / FIRST_CHAPTER).is_file() else None
+    server = lab_server(nb, port=args.port, open_path=first, quiet=not args.verbose)
+    shown = server.url.split("?", 1)[0]
+    return _serve(
+        server,
+        f"JupyterLab on {nb}",
+        on_ready=lambda: book.claim_lab(nb, shown),
+        on_stop=lambda: book.release_lab(nb),
+    )
 
 
 def cmd_present(args) -> int:
     """The lecture notebook, or a chapter, under Voilà with the code hidden."""
     try:
-        notebook = resolve_chapter(args.chapter, _notebooks_arg(args))
+        notebook = resolve_chapter(args.chapter, reader_copy(args))
     except LaunchError as e:
         print(f"pagemig present: {e}", file=sys.stderr)
         return 2
-    return _serve(voila_server(notebook, port=args.port), f"Voilà on {notebook.name}", warm=True)
+    server = voila_server(notebook, port=args.port, quiet=not args.verbose)
+    return _serve(server, f"Voilà on {notebook.name}", warm=True)
+
+
+def cmd_reset(args) -> int:
+    """Put the stored version of a chapter (or of every chapter) back into the reader's copy."""
+    try:
+        stored = _notebooks_arg(args)
+        copy = _copy_arg(args)
+        chapters = None if args.chapter is None else [resolve_chapter(args.chapter, stored)]
+        if chapters and not book.same_folder(chapters[0].parent, stored):
+            raise LaunchError(f"{chapters[0]} is not a chapter of the stored book {stored}")
+        done = book.reset(stored, copy, chapters)
+    except (LaunchError, book.BookError) as e:
+        print(f"pagemig reset: {e}", file=sys.stderr)
+        return 2
+    print(f"pagemig reset: restored {', '.join(n for n, _ in done)} in {copy}")
+    saved = [kept for _, kept in done if kept is not None]
+    if saved:
+        print(f"pagemig reset: your previous versions are in {saved[0].parent}")
+    holder = book.lab_holder(copy)
+    if holder is not None:
+        print(
+            "pagemig reset: a pagemig lab has this copy open: in each restored notebook's "
+            "tab, use File > Reload Notebook from Disk (saving the tab would undo the reset)"
+        )
+    return 0
 
 
 def add_arguments(name: str, parser) -> None:
-    """The options of ``pagemig lab`` / ``pagemig present``."""
-    if name == "present":
+    """The options of ``pagemig lab`` / ``present`` / ``reset``."""
+    if name in ("present", "reset"):
         parser.add_argument(
             "chapter",
             nargs="?",
             default=None,
-            help="a chapter (number, name or path); default: the lecture notebook",
+            help=(
+                "a chapter (number, name or path); default: the lecture notebook"
+                if name == "present"
+                else "a chapter (number or name); default: every chapter"
+            ),
         )
-    parser.add_argument("--port", type=int, default=None, help="default: a free port")
-    parser.add_argument("--notebooks", default=None, help="default: the book's notebooks/")
+    parser.add_argument(
+        "--book",
+        default=None,
+        metavar="DIR",
+        help=f"your copy of the book (default: $PAGEMIG_BOOK or {book.default_copy()})",
+    )
+    parser.add_argument(
+        "--notebooks",
+        default=None,
+        metavar="DIR",
+        help="the stored book the copy comes from (default: the repository's notebooks/)",
+    )
+    if name in ("lab", "present"):
+        parser.add_argument("--port", type=int, default=None, help="default: a free port")
+        parser.add_argument(
+            "--verbose", action="store_true", help="show the server's own start-up log"
+        )
 
 
 # ``pagemig.cli.main`` calls these to give each subcommand its options.
 cmd_lab.add_arguments = lambda parser: add_arguments("lab", parser)
 cmd_present.add_arguments = lambda parser: add_arguments("present", parser)
+cmd_reset.add_arguments = lambda parser: add_arguments("reset", parser)

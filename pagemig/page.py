@@ -166,7 +166,8 @@ class Page:
     @property
     def anon(self) -> bool:
         """PageAnon(): mapping is an anon_vma (tagged, as PAGE_MAPPING_ANON tags it)."""
-        return getattr(self.mapping, "is_anon_vma", False)
+        mapping = self.mapping
+        return mapping is not None and getattr(mapping, "is_anon_vma", False)
 
     @property
     def free(self) -> bool:

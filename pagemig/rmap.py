@@ -6,6 +6,13 @@ Models mm/rmap.c of 2.6.18: ``struct anon_vma``, ``page_add_anon_rmap``,
 ``try_to_unmap_one`` and the nonlinear ``try_to_unmap_cluster``; plus
 ``page_mapping()`` from include/linux/mm.h.
 
+``variant="modern"`` (6.1, where the migration half became try_to_migrate() and
+try_to_migrate_one(); the trace keeps the 2.6.18 names because the walk is the
+same): every anonymous page gets migration entries, swap-cache ones too; an entry
+keeps the pte's young and dirty bits; and an exclusive anonymous page that may be
+pinned long-term (FOLL_PIN/FOLL_LONGTERM) is not unmapped at all
+(page_try_share_anon_rmap() fails): its pte is left as it was and the walk stops.
+
 The two rmap spinlocks are modelled (:class:`SpinLock`): ``anon_vma->lock``
 and ``mapping->i_mmap_lock`` are held across a whole walk (try_to_unmap_anon,
 try_to_unmap_file, and migrate.c's remove_*_migration_ptes), which in the model
@@ -181,11 +188,11 @@ def try_to_unmap(k, page: Page, migration: bool):
         f"walk the {'anon_vma' if page.anon else 'file mappings'} of pfn {page.pfn}",
         {"pfn": page.pfn, "mapcount": page.mapcount},
     )
-    if page.anon:
+    if page.mapping.__class__ is AnonVma:  # PageAnon()
         ret = yield from try_to_unmap_anon(k, page, migration)
     else:
         ret = yield from try_to_unmap_file(k, page, migration)
-    if not page.mapped:
+    if page._mapcount < 0:  # !page_mapped()
         ret = SWAP_SUCCESS
     return ret
 
@@ -194,13 +201,13 @@ def try_to_unmap_anon(k, page: Page, migration: bool):
     """try_to_unmap_anon(): walk anon_vma->head."""
     ret = SWAP_AGAIN
     anon_vma = page.mapping
-    if not page.mapped:
+    if page._mapcount < 0:  # !page_mapped()
         return ret
     yield from spin_lock(k, anon_vma.lock, "try_to_unmap_anon")
     try:
         for vma in list(anon_vma.head):
             ret = yield from try_to_unmap_one(k, page, vma, migration)
-            if ret == SWAP_FAIL or not page.mapped:
+            if ret == SWAP_FAIL or page._mapcount < 0:  # !page_mapped()
                 break
     finally:
         spin_unlock(anon_vma.lock)
@@ -230,7 +237,7 @@ def _try_to_unmap_file(k, page: Page, migration: bool, mapping):
     ret = SWAP_AGAIN
     for vma in vma_prio_tree_foreach(k, mapping, page.index):
         ret = yield from try_to_unmap_one(k, page, vma, migration)
-        if ret == SWAP_FAIL or not page.mapped:
+        if ret == SWAP_FAIL or page._mapcount < 0:  # !page_mapped()
             return ret
     if not mapping.i_mmap_nonlinear:
         return ret
@@ -294,23 +301,44 @@ def try_to_unmap_one(k, page: Page, vma, migration: bool):
             {"pid": mm.pid, "addr": address, "pfn": page.pfn},
         )
         return SWAP_FAIL
+    modern = k.variant == "modern"
+    if modern and migration and page.anon and page.refs.get("longterm", 0) and page.mapcount == 1:
+        yield k.say and (
+            "try_to_unmap_one",
+            f"pid {mm.pid} {address:#x}: exclusive anonymous pfn {page.pfn} may be pinned "
+            "(page_try_share_anon_rmap fails): pte left in place, walk stops",
+            {"pid": mm.pid, "addr": address, "pfn": page.pfn, "pte": "present"},
+        )
+        return SWAP_FAIL
     if pte.dirty:
         k.set_page_dirty(page)
-    if page.anon:
-        if page.swapcache:
+    if page.mapping.__class__ is AnonVma:  # PageAnon()
+        if page.swapcache and not (modern and migration):
             k.swap.swap_duplicate(page.private)
             mm.ptes[vpn] = swp_entry_pte(0, page.private)
             mm.anon_rss -= 1
-            what = f"pid {mm.pid} {address:#x}: pte -> swap entry {page.private} (page is in the swap cache)"
-        else:
-            mm.ptes[vpn] = make_migration_entry(page, pte.write)
             what = (
+                k.say
+                and f"pid {mm.pid} {address:#x}: pte -> swap entry {page.private} (page is in the swap cache)"
+            )
+        else:
+            mm.ptes[vpn] = (
+                make_migration_entry(page, pte.write, pte.young, pte.dirty)
+                if modern
+                else make_migration_entry(page, pte.write)
+            )
+            what = k.say and (
                 f"pid {mm.pid} {address:#x}: pte -> {'write' if pte.write else 'read'} "
                 f"migration entry to pfn {page.pfn}"
+                + (" (a swap-cache page: 6.1 uses migration entries too)" if page.swapcache else "")
             )
     elif migration and k.variant != "before-patch":
-        mm.ptes[vpn] = make_migration_entry(page, pte.write)
-        what = (
+        mm.ptes[vpn] = (
+            make_migration_entry(page, pte.write, pte.young, pte.dirty)
+            if modern
+            else make_migration_entry(page, pte.write)
+        )
+        what = k.say and (
             f"pid {mm.pid} {address:#x}: file pte -> {'write' if pte.write else 'read'} "
             f"migration entry to pfn {page.pfn}"
         )
@@ -319,7 +347,10 @@ def try_to_unmap_one(k, page: Page, vma, migration: bool):
         mm.file_rss -= 1
         if migration:
             mm.unmapped_by_migration.add(vpn)
-        what = f"pid {mm.pid} {address:#x}: file pte cleared (pte_none): the next access refaults"
+        what = (
+            k.say
+            and f"pid {mm.pid} {address:#x}: file pte cleared (pte_none): the next access refaults"
+        )
     page_remove_rmap(page)
     put_page(page, "pte", k)
     yield k.say and (
@@ -366,8 +397,11 @@ def try_to_unmap_cluster(k, cursor: int, mapcount: list, vma):
         mm.file_rss -= 1
         mapcount[0] -= 1
         cleared.append((addr, page.pfn))
-    what = f"pid {mm.pid} nonlinear cluster {address:#x}-{end:#x}: cleared {len(cleared)} pte(s)"
-    if skipped:
+    what = (
+        k.say
+        and f"pid {mm.pid} nonlinear cluster {address:#x}-{end:#x}: cleared {len(cleared)} pte(s)"
+    )
+    if skipped and what:
         what += f", skipped {len(skipped)} young pte(s) (made old)"
     yield k.say and (
         "try_to_unmap_cluster",

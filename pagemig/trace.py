@@ -6,24 +6,22 @@ Not a kernel file: it plays the part tracepoints play today
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections import namedtuple
 
 
-@dataclass(frozen=True)
-class Event:
+class Event(namedtuple("Event", "seq task func what kind data")):
     """One step: which task did what in which kernel function.
 
     ``kind`` is "step" (something happened), "wait" (the task went to sleep),
     "wake" (it woke up), "return" (the path finished, ``data["result"]``), or
-    "bug" (a BUG_ON the real kernel would have hit).
+    "bug" (a BUG_ON the real kernel would have hit). Immutable (a named tuple: the
+    scheduler makes one per traced step, so it is as cheap to build as a tuple).
     """
 
-    seq: int
-    task: str
-    func: str
-    what: str
-    kind: str = "step"
-    data: dict = field(default_factory=dict)
+    __slots__ = ()
+
+    def __new__(cls, seq: int, task: str, func: str, what: str, kind: str = "step", data=None):
+        return tuple.__new__(cls, (seq, task, func, what, kind, {} if data is None else data))
 
     def __str__(self) -> str:
         return f"#{self.seq:<4} {self.task:<18} {self.func:<28} {self.what}"

@@ -336,7 +336,7 @@ KERNEL = {
     ],
     "pages_in_use": [case(K, 1, exc=TypeError)],
     "pfn_to_page": [
-        case(K, -1, exc=(InvalidArgument, EINVAL)),
+        case(K, -2, exc=(InvalidArgument, EINVAL)),  # -1 is ZERO_PFN, the zero page
         case(K, 64, exc=(InvalidArgument, EINVAL)),
         case(K, 1.0, exc=TypeError),
         case(K, True, exc=TypeError),
@@ -414,6 +414,11 @@ KERNEL = {
         case(K, a_(lambda w: w.apage), exc=ValueError),
         case(K, a_(lambda w: w.opage), exc=ValueError),
     ],
+    "start_path": [
+        case(K, "", a_(lambda w: iter(())), exc=ValueError),
+        case(K, "mine", 5, exc=TypeError),
+        case(K, "mine", [("f", "w", {})], exc=TypeError),  # a list is no generator
+    ],
     "step": [case(K, "x", exc=TypeError), case(K, a_(lambda w: w.otask), exc=TypeError)],
     "sys_migrate_pages": [
         case(K, a_(lambda w: w.p.pid), [0, "1"], [1], exc=TypeError),
@@ -466,6 +471,13 @@ PROCESS = {
         PROC_DEAD("find_vma", VSTART),
     ],
     "fork": [case(P, 1, exc=TypeError), PROC_DEAD("fork")],
+    "madvise": [
+        case(P, VSTART, 1, "willneed", exc=ValueError),
+        case(P, 0, 1, "hugepage", exc=(SegmentationFault, EFAULT)),
+        case(P, "x", 1, "hugepage", exc=TypeError),
+        case(P, VSTART, "1", "hugepage", exc=TypeError),
+        PROC_DEAD("madvise", VSTART, 1, "hugepage"),
+    ],
     "mlock": [
         case(P, VSTART, 1, exc=ValueError),  # whole vmas only
         case(P, VSTART, "4", exc=TypeError),
@@ -474,6 +486,7 @@ PROCESS = {
         PROC_DEAD("mlock", VSTART, 4),
     ],
     "mmap": [
+        case(P, 1, hugetlb="no", exc=TypeError),
         case(P, 0, exc=(InvalidArgument, EINVAL)),
         case(P, 2**52, exc=(InvalidArgument, ENOMEM)),
         case(P, 1.5, exc=TypeError),
@@ -535,6 +548,11 @@ PROCESS = {
         ),
         PROC_DEAD("start_access", VSTART),
     ],
+    "vma_lookup": [
+        case(P, "x", exc=TypeError),
+        case(P, True, exc=TypeError),
+        PROC_DEAD("vma_lookup", VSTART),
+    ],
     "write": [
         case(P, VSTART, 5, exc=TypeError),  # not five NUL bytes
         case(P, VSTART, "text", exc=TypeError),
@@ -558,7 +576,8 @@ VMA = {
     "linear_page_index": [
         case(V, 0, exc=(InvalidArgument, EFAULT)),
         case(V, "x", exc=TypeError),
-        case(V, a_(lambda w: w.v.end), exc=(InvalidArgument, EFAULT)),
+        case(V, a_(lambda w: w.v.end + PAGE_SIZE), exc=(InvalidArgument, EFAULT)),
+        case(V, True, exc=TypeError),
     ],
 }
 

@@ -22,7 +22,7 @@ failure prints the shrunk sequence of rules and exits with status 1).
 from __future__ import annotations
 
 import os
-from errno import EACCES, ENOENT, ENOMEM, EPERM
+from errno import EACCES, EFAULT, ENOENT, ENOMEM, EPERM
 
 import hypothesis.strategies as st
 from hypothesis import HealthCheck, settings
@@ -115,7 +115,7 @@ class EngineMachine(RuleBasedStateMachine):
         for p in self.procs:
             for vpn in sorted(p.ptes):
                 page = p.page_at(vpn * PAGE_SIZE)
-                if page is None:
+                if page is None or page.reserved:  # nothing, or the ZERO_PAGE
                     continue
                 cached = (
                     page.mapping is not None
@@ -430,9 +430,16 @@ class EngineMachine(RuleBasedStateMachine):
             return
         assert len(status) == len(addrs)
         if query and alone:
+            modern = self.variant == "modern"
             for a, s in zip(addrs, status):
                 page = p.page_at(a)
-                assert s == (page.node if p.pte(a).kind == "present" else -ENOENT)
+                pte = p.pte(a)
+                if pte.kind == "present" and not page.reserved:
+                    assert s == page.node
+                elif modern and (pte.kind == "present" or p.vma_lookup(a).file is None):
+                    assert s == -EFAULT  # 6.1: the zero page, untouched anonymous memory
+                else:
+                    assert s == -ENOENT
         elif not move_all and alone:
             assert all(s != -EACCES or p.page_at(a).mapcount > 1 for a, s in zip(addrs, status))
 
@@ -469,8 +476,8 @@ class EngineMachine(RuleBasedStateMachine):
         step); whatever is left runs later."""
         p = self.pick(self.procs, i)
         vma, addr = self.pick_addr(p, v, j, writable=write)
-        if vma is None or p.pte(addr).kind != "present":
-            return
+        if vma is None or p.pte(addr).kind != "present" or p.page_at(addr).reserved:
+            return  # nothing there, or the zero page (never migrates)
         page = p.page_at(addr)
         t = self.k.start_migrate_pages([page], 1 - page.node)
         self.started.append(t)
@@ -618,6 +625,10 @@ class BeforePatchMachine(EngineMachine):
     variant = "before-patch"
 
 
+class ModernMachine(EngineMachine):
+    variant = "modern"
+
+
 _COMMON = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 PROFILES = {
     "ci": settings(max_examples=30, stateful_step_count=30, derandomize=True, **_COMMON),
@@ -637,11 +648,14 @@ TestPatched = EngineMachine.TestCase
 TestPatched.settings = SETTINGS
 TestBeforePatch = BeforePatchMachine.TestCase
 TestBeforePatch.settings = SETTINGS
+TestModern = ModernMachine.TestCase
+TestModern.settings = SETTINGS
 
 
 def _machine_for(variant: str):
-    if variant == "patched":
-        return EngineMachine
+    known = {m.variant: m for m in (EngineMachine, BeforePatchMachine, ModernMachine)}
+    if variant in known:
+        return known[variant]
     return type(f"Machine_{variant.replace('-', '_')}", (EngineMachine,), {"variant": variant})
 
 
@@ -677,7 +691,7 @@ def main(argv=None) -> int:
         batches += 1
         print(
             f"variant {args.variant}: {batches} batch(es), {EngineMachine.examples} examples "
-            f"(incl. shrinking: none), {EngineMachine.strandings} remap race(s) reproduced, "
+            f"{EngineMachine.strandings} remap race(s) reproduced, "
             f"{(time.monotonic() - start) / 60:.1f} min",
             flush=True,
         )

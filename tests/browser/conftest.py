@@ -7,20 +7,34 @@ server gets fresh runtime, config, data, settings and workspace folders. Servers
 stopped (kernels included) by the fixture that started them, whatever the test did;
 kernels a test started are shut down at the end of that test.
 
+Every page records the requests it makes (``page.requests``); :func:`outside_requests`
+lists those that would leave the machine, and each test asserts there are none.
+
+The servers share one matplotlib folder whose font cache is built before the first server
+starts. (With a fresh folder per server, the first kernel built the cache itself, and where
+that took more than 5 s, as it does on a loaded machine, matplotlib printed "Matplotlib is
+building the font cache; this may take a moment." on the first notebook's stderr: that
+notebook, and only it, failed. This was the "8 of 9 notebooks" flake.)
+
 Where chromium or Playwright is missing the tests skip and say how to install them.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
+import subprocess
+import sys
+import tempfile
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
-from pagemig import launch
+from pagemig import book, launch
 
 from .pagekit import (
     FIRST_WIDGET_OBSERVER,
@@ -108,10 +122,31 @@ def new_page(browser):
     # Note when the first widget view appears, from the first byte of every page on.
     context.add_init_script(f"({FIRST_WIDGET_OBSERVER})({RENDERED_WIDGET_OUTPUT!r})")
     pg = context.new_page()
+    pg.requests = []
+    pg.on("request", lambda r: pg.requests.append(r.url))
     pg.console_errors = []
     pg.on("console", lambda m: m.type == "error" and pg.console_errors.append(m.text))
     pg.on("pageerror", lambda e: pg.console_errors.append(f"pageerror: {e}"))
     return context, pg
+
+
+LOCAL_SCHEMES = ("data", "blob", "about")
+
+
+def outside_requests(pg) -> list[str]:
+    """The requests ``pg`` made that were not to this machine (loopback or inline data)."""
+    out = []
+    for url in pg.requests:
+        parts = urlsplit(url)
+        if parts.scheme in LOCAL_SCHEMES:
+            continue
+        if parts.scheme in ("http", "https", "ws", "wss") and parts.hostname in (
+            "127.0.0.1",
+            "localhost",
+        ):
+            continue
+        out.append(url)
+    return out
 
 
 @pytest.fixture
@@ -130,24 +165,50 @@ def screenshots() -> Path:
     return SCREENSHOTS
 
 
+@functools.lru_cache(maxsize=1)
+def matplotlib_dir() -> str:
+    """A matplotlib config folder for every server of the run, its font cache built now
+    (by us, not by a notebook's first cell: see the module docstring)."""
+    d = tempfile.mkdtemp(prefix="pagemig-mpl-")
+    subprocess.run(
+        [sys.executable, "-c", "import matplotlib.font_manager"],
+        env={**os.environ, "MPLCONFIGDIR": d},
+        check=True,
+        capture_output=True,
+    )
+    assert list(Path(d).glob("fontlist-*.json")), "matplotlib built no font cache"
+    return d
+
+
 def isolated_env(tmp: Path) -> dict[str, str]:
-    """The environment for a server: fresh Jupyter/IPython/matplotlib folders under ``tmp``."""
+    """The environment for a server: fresh Jupyter/IPython folders under ``tmp``, the run's
+    matplotlib folder, and the reader's copy of the book under ``tmp``."""
     env = dict(os.environ)
     for var in (
         "JUPYTER_RUNTIME_DIR",
         "JUPYTER_CONFIG_DIR",
         "JUPYTER_DATA_DIR",
         "IPYTHONDIR",
-        "MPLCONFIGDIR",
     ):
         d = tmp / var.lower()
         d.mkdir(parents=True, exist_ok=True)
         env[var] = str(d)
+    env["MPLCONFIGDIR"] = matplotlib_dir()
+    env["XDG_DATA_HOME"] = str(tmp / "xdg")
+    env.pop("PAGEMIG_BOOK", None)
     env.pop("JUPYTER_PATH", None)
     env.pop("JUPYTER_CONFIG_PATH", None)
+    env.pop("JUPYTER_TOKEN", None)
     env["JUPYTER_PLATFORM_DIRS"] = "1"
     env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
     return env
+
+
+def readers_copy(tmp: Path) -> Path:
+    """A reader's copy of the book under ``tmp`` (as ``pagemig lab`` makes it)."""
+    copy = tmp / "book"
+    book.sync(BOOK, copy)
+    return copy
 
 
 def _running(server: launch.Server, tmp: Path):
@@ -193,7 +254,6 @@ def start_lab(notebooks: Path, tmp: Path) -> launch.Server:
         f"--LabApp.workspaces_dir={tmp / 'lab-workspaces'}",
         # The checkpoint JupyterLab makes when it opens a notebook goes here, not into the book.
         f"--FileCheckpoints.checkpoint_dir={tmp / 'checkpoints'}",
-        "--ServerApp.log_level=WARN",
     )
     server = launch.lab_server(notebooks, extra=extra, env=env, cwd=str(tmp))
     return _running(server, tmp)
@@ -229,9 +289,10 @@ def shutdown_kernels(server: launch.Server) -> None:
 
 @pytest.fixture(scope="module")
 def book_lab(browser, tmp_path_factory):
-    """One JupyterLab server on the book for a test module; stopped at its end."""
+    """One JupyterLab server on a reader's copy of the book for a test module; stopped at
+    its end."""
     tmp = tmp_path_factory.mktemp("lab")
-    server = start_lab(BOOK, tmp)
+    server = start_lab(readers_copy(tmp), tmp)
     try:
         yield server
     finally:
@@ -270,7 +331,7 @@ def lecture_voila(browser, tmp_path):
     """Voilà on the lecture notebook, stopped (with its kernel) at the end of the test."""
     if not LECTURE.is_file():
         pytest.fail(f"the lecture notebook {LECTURE} does not exist")
-    server = start_voila(LECTURE, tmp_path)
+    server = start_voila(readers_copy(tmp_path) / LECTURE.name, tmp_path)
     try:
         yield server
     finally:

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from .conftest import BOOK, LECTURE, report
+from .conftest import BOOK, LECTURE, outside_requests, report
 from .pagekit import (
     WIDGET_MIME,
     WIDGET_OUTPUT,
@@ -75,11 +75,13 @@ def test_notebook_runs_and_renders_in_jupyterlab(notebook, lab, screenshots):
 
     uncaught = [e for e in page.console_errors[errors_before:] if e.startswith("pageerror")]
     assert uncaught == [], f"{notebook.name}: uncaught errors in the page"
+    assert outside_requests(page) == [], "JupyterLab asked for something outside the machine"
     timing = f"open -> kernel idle {open_s:.1f} s, Run All {ran_s:.1f} s, checks {checked_s:.1f} s"
     if first_ms is not None:
         timing += f", Run All -> first widget {(first_ms - run_all_ms) / 1000:.2f} s"
     report(
-        f"JupyterLab {notebook.name}: {len(cells)} cells, {widgets} widget(s), "
+        f"JupyterLab {notebook.name} ({len(page.requests)} requests so far, all local): "
+        f"{len(cells)} cells, {widgets} widget(s), "
         f"{labs.count()} MigrationLab(s); {timing}"
         + (f"; MigrationLab: {'; '.join(did)}" if did else "")
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import time
 
-from .conftest import LECTURE, report
+from .conftest import LECTURE, outside_requests, report
 from .pagekit import (
     INSPECT,
     WIDGET_MIME,
@@ -55,6 +55,37 @@ def test_lecture_under_voila(lecture_voila, page, screenshots):
 
     uncaught = [e for e in page.console_errors if e.startswith("pageerror")]
     assert uncaught == [], "uncaught errors in the page"
+    lecture_requests = len(page.requests)
+    assert outside_requests(page) == [], "the lecture asked for something outside the machine"
+
+    # A link to a chapter opens that chapter under Voilà (it was "403: Forbidden" when
+    # Voilà served the lecture alone), rendered with its widgets and no error.
+    link = page.locator('a[href="03-file-pages-and-the-patch.ipynb"]').first
+    link.scroll_into_view_if_needed()
+    t1 = time.monotonic()
+    with page.expect_navigation(timeout=180_000) as nav:
+        link.click()
+    assert nav.value.status == 200, f"the chapter link answered {nav.value.status}"
+    page.locator("h1", has_text="File pages").first.wait_for(timeout=180_000)
+    chapter_html = nav.value.text()
+    chapter_widgets = len(
+        re.findall(rf'"{re.escape(WIDGET_MIME)}":\s*\{{\s*"model_id"', chapter_html)
+    )
+    body = page.locator("body").element_handle()
+    problems, chapter_seen = wait_until_shown(
+        lambda: page.evaluate(INSPECT, body),
+        chapter_widgets,
+        "Voilà 03-file-pages-and-the-patch.ipynb",
+        timeout_s=120,
+    )
+    assert problems == []
+    chapter_s = time.monotonic() - t1
+    assert outside_requests(page) == [], "the chapter asked for something outside the machine"
+    report(
+        f"Voilà chapter link 08 -> 03: 200, {chapter_seen['widgets']} widgets rendered "
+        f"after {chapter_s:.1f} s; {len(page.requests)} requests in all "
+        f"({lecture_requests} for the lecture), none outside the machine"
+    )
     report(
         f"Voilà {LECTURE.name}: notebook pre-run {warm_s:.1f} s after the server answered; "
         f"page load -> first rendered widget "
