@@ -525,6 +525,14 @@ class Process:
         nonlinear mapping"); the model then leaves its ptes alone (populate would
         map the very pages a fault maps there).
         Under ``variant="modern"`` it is 4.0's emulation with ordinary VMAs instead.
+
+        Making a vma nonlinear takes i_mmap_lock (the model: waits until an rmap walk
+        of the file ends, see rmap.spin_until_free), not the page lock. A vma that
+        holds a migration entry at another address therefore keeps it, in a nonlinear
+        vma remove_file_migration_ptes never walks: a real 2.6.18 race (a remap by a
+        process other than the one whose mmap_sem the migration holds; mmap_sem is
+        not modelled), which check() reports as the nonlinear-entry rule. An entry in
+        the remapped range is zapped (free_swap_and_cache ignores migration entries).
         """
         self._check_alive()
         check_addr(addr)
