@@ -185,11 +185,6 @@ def policy_nodes(k, proc, vma) -> list[int] | None:
 def sys_mbind(k, proc, vma, nodes: list[int], flags: int):
     """sys_mbind(start, len, MPOL_BIND, nmask, maxnode, flags) -> do_mbind()."""
     nodes = sorted(set(nodes))
-    yield k.say and (
-        "sys_mbind",
-        f"pid {proc.pid}: {vma.start:#x} +{vma.pages} pages: MPOL_BIND {nodes}, flags {flags:#x}",
-        {"pid": proc.pid, "addr": vma.start},
-    )
     if flags & ~MPOL_MF_VALID:
         return syscall_error(EINVAL, f"flags {flags:#x}: only MPOL_MF_STRICT, MOVE, MOVE_ALL")
     if flags & MPOL_MF_MOVE_ALL and not proc.cap_sys_nice:
@@ -199,6 +194,12 @@ def sys_mbind(k, proc, vma, nodes: list[int], flags: int):
     for n in nodes:
         if not 0 <= n < len(k.nodes):
             return syscall_error(EINVAL, f"node {n} does not exist")
+    # a refusal above records one event (the task's return), as move_pages does
+    yield k.say and (
+        "sys_mbind",
+        f"pid {proc.pid}: {vma.start:#x} +{vma.pages} pages: MPOL_BIND {nodes}, flags {flags:#x}",
+        {"pid": proc.pid, "addr": vma.start},
+    )
     return (yield from do_mbind(k, proc, vma, nodes, flags))
 
 

@@ -512,10 +512,6 @@ class Process:
         are elsewhere migrate onto them; MPOL_MF_STRICT makes a page that stays
         elsewhere -EIO. Returns 0; the kernel's errors raise OSError (EINVAL, EPERM,
         EIO). Other policies (interleave, preferred) are not modelled."""
-        self._check_alive()
-        vma = self._vma_or_fault(addr)
-        if addr != vma.start or pages != vma.pages:
-            raise ValueError("mbind: the model binds whole VMAs only")
         return self.kernel._syscall_result(
             self.kernel._finish(self.start_mbind(addr, pages, nodes, flags))
         )
@@ -525,14 +521,13 @@ class Process:
         from .mempolicy import sys_mbind
 
         self._check_alive()
+        check_addr(addr)
+        check_int(pages, "mbind: pages", 1)
+        nodes = self.kernel._node_list(nodes)
+        check_int(flags, "mbind: flags")
         vma = self._vma_or_fault(addr)
         if addr != vma.start or pages != vma.pages:
             raise ValueError("mbind: the model binds whole VMAs only")
-        nodes = list(nodes)
-        if not all(isinstance(n, int) and not isinstance(n, bool) for n in nodes):
-            raise TypeError("mbind: nodes must be ints")
-        if not isinstance(flags, int):
-            raise TypeError("mbind: flags must be an int (MPOL_MF_STRICT, MOVE, MOVE_ALL)")
         return self.kernel._start(
             "mbind", sys_mbind(self.kernel, self, vma, nodes, flags), "migrate"
         )

@@ -16,8 +16,8 @@ EFAULT), for a bad value; SegmentationFault (EFAULT) for an address no VMA maps 
 write to a read-only one; BusError (EFAULT, SIGBUS) for a page beyond the end of a
 mapped file.
 
-move_pages(2) and migrate_pages(2) refusals (EINVAL, ENODEV, ESRCH, EPERM) are kernel
-outcomes, not misuse: they run as a task whose result is the errno. Each records
+move_pages(2), migrate_pages(2) and mbind(2) refusals (EINVAL, ENODEV, ESRCH,
+EPERM) are kernel outcomes, not misuse: they run as a task whose result is the errno. Each records
 exactly ONE event, the task's return carrying the errno (the clock advances by one),
 and changes nothing else; the harness checks that too.
 """
@@ -478,6 +478,17 @@ PROCESS = {
         case(P, VSTART, "1", "hugepage", exc=TypeError),
         PROC_DEAD("madvise", VSTART, 1, "hugepage"),
     ],
+    "mbind": [
+        case(P, VSTART, 4, "1", exc=TypeError),
+        case(P, VSTART, 4, [1], flags=True, exc=TypeError),
+        case(P, VSTART, 4, [1.0], exc=TypeError),
+        case(P, VSTART, 3, [1], exc=ValueError),  # whole vmas only
+        case(P, 0, 1, [1], exc=(SegmentationFault, EFAULT)),
+        case(P, VSTART, 4, [7], exc=(OSError, EINVAL), refusal=True),
+        case(P, VSTART, 4, [], exc=(OSError, EINVAL), refusal=True),
+        case(P, VSTART, 4, [1], flags=0x100, exc=(OSError, EINVAL), refusal=True),
+        PROC_DEAD("mbind", VSTART, 4, [1]),
+    ],
     "mlock": [
         case(P, VSTART, 1, exc=ValueError),  # whole vmas only
         case(P, VSTART, "4", exc=TypeError),
@@ -536,6 +547,12 @@ PROCESS = {
         case(P, VSTART, 0, 0, exc=(InvalidArgument, EINVAL)),
         case(P, VSTART, 5, 0, exc=(InvalidArgument, EINVAL)),  # longer than the vma
         PROC_DEAD("remap_file_pages", VSTART, 1, 2),
+    ],
+    "start_mbind": [
+        case(P, VSTART, 4, ["1"], exc=TypeError),
+        case(P, VSTART, "4", [1], exc=TypeError),
+        case(P, a_(lambda w: w.v.start + PAGE_SIZE), 3, [1], exc=ValueError),
+        PROC_DEAD("start_mbind", VSTART, 4, [1]),
     ],
     "start_access": [
         case(P, VSTART, write=True, data="text", exc=TypeError),

@@ -621,6 +621,31 @@ def test_remap_elsewhere_in_a_vma_holding_an_entry_is_the_2618_race():
     assert [rule for rule, _ in k.violations()] == [NONLINEAR]
 
 
+def test_modern_remap_under_a_sleeping_write_lands_where_the_address_now_points():
+    """Found by the state machine (modern variant): a write asleep in a fault keeps no
+    vma; when it retries it looks the address up again. remap_file_pages' 4.0
+    emulation replaces the vma meanwhile: the write must land in file page 3, which
+    the address maps now, not in page 1 through the old vma."""
+    k = Kernel(variant="modern", seed=0)
+    f = k.create_file("f", 4)
+    p, q = k.spawn(), k.spawn()
+    v = p.mmap(4, file=f, shared=True)
+    w = q.mmap(4, file=f, shared=True)
+    a = v.start + PAGE_SIZE
+    p.write(a, b"original")
+    q.read(w.start + PAGE_SIZE, 1)
+    t = k.start_migrate_pages([p.page_at(a)], 1)
+    _step_until(k, t, lambda: p.pte(a).kind == "migration")
+    acc = p.start_access(a, write=True, data=b"newbytes")
+    _step_until(k, acc, lambda: acc.wait is not None)
+    p.remap_file_pages(a, 1, 3)
+    k.run()
+    assert acc.error is None and t.result == 0
+    assert q.read(w.start + PAGE_SIZE, 8) == b"original"
+    assert q.read(w.start + 3 * PAGE_SIZE, 8) == b"newbytes" == p.read(a, 8)
+    k.check()
+
+
 class BeforePatchMachine(EngineMachine):
     variant = "before-patch"
 
@@ -690,7 +715,7 @@ def main(argv=None) -> int:
             return 1
         batches += 1
         print(
-            f"variant {args.variant}: {batches} batch(es), {EngineMachine.examples} examples "
+            f"variant {args.variant}: {batches} batch(es), {EngineMachine.examples} examples, "
             f"{EngineMachine.strandings} remap race(s) reproduced, "
             f"{(time.monotonic() - start) / 60:.1f} min",
             flush=True,
