@@ -9,6 +9,7 @@ from .bench import cmd_bench
 from .homework import cmd_homework
 from .launch import cmd_lab, cmd_present, cmd_reset
 from .site import cmd_site
+from .vm import cmd_vm
 
 
 def cmd_demo(args) -> int:
@@ -48,6 +49,7 @@ COMMANDS = {
     "present": (cmd_present, "show the lecture notebook, or [CHAPTER], under Voilà, code hidden"),
     "reset": (cmd_reset, "restore [CHAPTER] (default: every chapter) of your copy of the book"),
     "site": (cmd_site, "build the book as a static website in [DIR] (default: build/site)"),
+    "vm": (cmd_vm, "boot a real Linux 6.1 with two NUMA nodes (QEMU) and check the simulator"),
     "homework": (cmd_homework, "print a chapter's problems for a seed (-c: with answers)"),
 }
 

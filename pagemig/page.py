@@ -190,6 +190,8 @@ class Page:
             raise TypeError(f"data must be bytes, got {type(data).__name__}")
         _check_span(offset, len(data))
         if self.data is None:
+            if not data.strip(b"\0"):
+                return  # zeros onto a page never written: it reads as zeros already
             self.data = bytearray(PAGE_SIZE)
         self.data[offset : offset + len(data)] = data
 
