@@ -1,4 +1,5 @@
-"""pagemig: a model of Linux 2.6.18 NUMA page migration, for reading beside the kernel.
+"""pagemig: a model of Linux 2.6.18 NUMA page migration, for reading beside the kernel
+(and of Linux 6.1's, with ``Kernel(variant="modern")``).
 
 The engine behind the pagemig textbook. Start with :class:`Kernel`::
 
@@ -19,11 +20,13 @@ from .constants import (
     SWP_MIGRATION_READ,
     SWP_MIGRATION_WRITE,
     VARIANTS,
+    ZERO_PFN,
 )
 from .errors import (
     DeadlockError,
     InvalidArgument,
     InvariantError,
+    NotModelled,
     OutOfMemory,
     PagemigError,
     SegmentationFault,
@@ -45,6 +48,7 @@ __all__ = [
     "SWP_MIGRATION_READ",
     "SWP_MIGRATION_WRITE",
     "VARIANTS",
+    "ZERO_PFN",
     "VMSTAT_NAMES",
     "Kernel",
     "KernelOops",
@@ -61,6 +65,7 @@ __all__ = [
     "InvariantError",
     "InvalidArgument",
     "DeadlockError",
+    "NotModelled",
     "OutOfMemory",
     "PagemigError",
     "SegmentationFault",

@@ -237,15 +237,15 @@ def instructions_per_page(trace: bool, pages: int = 1000) -> float:
 
 # -- (a) sizes: one call at 1k ... 1M pages, and check() --------------------------------
 def anon_machine(pages: int, trace: bool = False):
-    """A process with ``pages`` anonymous pages faulted in (read a chunk at a time, so
-    that no read returns more than 1 MiB), on node 0 of a 2-node machine with room for
-    all of them on node 1. Returns (kernel, pages)."""
+    """A process with ``pages`` anonymous pages faulted in (written with zeros a chunk
+    at a time, 1 MiB per write: a read would only map the shared zero page), on node 0
+    of a 2-node machine with room for all of them on node 1. Returns (kernel, pages)."""
     k = Kernel(nodes=2, frames_per_node=pages + 8, trace=trace)
     p = k.spawn()
     v = p.mmap(pages)
     chunk = 256
     for i in range(0, pages, chunk):
-        p.read(v.start + i * PAGE_SIZE, min(chunk, pages - i) * PAGE_SIZE)
+        p.write(v.start + i * PAGE_SIZE, bytes(min(chunk, pages - i) * PAGE_SIZE))
     return k, [p.page_at(v.start + i * PAGE_SIZE) for i in range(pages)]
 
 
@@ -450,6 +450,36 @@ def _section_sweep(ctx, out) -> None:
     )
 
 
+def _section_explore(ctx, out) -> None:
+    """(d) The explorer on the patch's race (pagemig.scenarios.race("file-fault"): one
+    migration of a dirty shared file page mapped by two processes, one access):
+    interleavings, states and CPU seconds, exhaustive; then (without --quick) with a
+    third task (the other process reads the page too), to show how the cost grows."""
+    from .explore import explore
+    from .scenarios import race
+
+    target = 10.0  # CPU seconds to explore the patch's race exhaustively
+    res = {}
+    for readers in (1,) if ctx["quick"] else (1, 2):
+        t0 = _cpu()
+        ex = explore(race("file-fault", readers=readers), max_runs=1_000_000)
+        res[readers + 1] = (ex.interleavings, ex.states, ex.nruns, _cpu() - t0, ex.exhaustive)
+    ctx["res"]["explore"] = res
+    n, states, runs, cpu, full = res[2]
+    out(
+        f"(d) explorer, the patch's race (2 tasks): {n:,} interleavings, {states:,} states, "
+        f"{runs:,} runs, {cpu:5.2f} s CPU{'' if full else ' (cut)'}"
+        f"   target <= {target:g} s, exhaustive: {_verdict(full and cpu <= target, False)}"
+    )
+    if 3 in res:
+        n3, states3, runs3, cpu3, full3 = res[3]
+        out(
+            f"(d) with a third task: {n3:,} interleavings, {states3:,} states, {runs3:,} runs, "
+            f"{cpu3:5.2f} s CPU{'' if full3 else ' (cut)'} ({states3 / states:4.1f}x the "
+            f"states, {cpu3 / cpu:4.1f}x the time)"
+        )
+
+
 # One function per figure (or group of figures), in the order printed.
 SECTIONS = [
     _section_instructions,
@@ -457,6 +487,7 @@ SECTIONS = [
     _section_memory,
     _section_rmap,
     _section_sweep,
+    _section_explore,
 ]
 
 

@@ -34,5 +34,12 @@ SWAP_FAIL = 2
 # include/linux/fs.h: writepage may return this to keep the page locked.
 AOP_WRITEPAGE_ACTIVATE = 0x80000
 
-VARIANTS = ("patched", "before-patch", "unsafe-writeout")
+# The kernel histories a Kernel can run (``Kernel(variant=...)``): three 2.6.18 ones
+# (the patch, the code before it, the unsafe writeout order) and "modern", Linux 6.1
+# as Debian 12 ships it (the Kernel docstring lists what that switch changes).
+VARIANTS = ("patched", "before-patch", "unsafe-writeout", "modern")
+
+# The shared ZERO_PAGE (empty_zero_page) is no frame of any node: pagemig gives it
+# this pfn, which no node's frames use, so that a read-only pte to it can be told apart.
+ZERO_PFN = -1
 WRITEPAGE_OUTCOMES = ("ok", "activate", "error", None)

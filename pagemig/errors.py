@@ -36,3 +36,8 @@ class InvalidArgument(PagemigError, OSError, ValueError):
 
 class OutOfMemory(PagemigError, MemoryError):
     """A fault needed a frame and no node had one free (the OOM killer would run)."""
+
+
+class NotModelled(PagemigError, NotImplementedError):
+    """The real kernel does this (transparent huge pages, hugetlb, KSM under
+    ``variant="modern"``), but pagemig does not model it, so it refuses."""

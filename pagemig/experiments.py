@@ -194,10 +194,19 @@ def _trial(parameter: str, value, variant: str, mapping: str, pages: int, seed: 
             for pos in range(pages):
                 p.remap_file_pages(v.start + pos * PAGE_SIZE, 1, (pos + 1) % pages)
     addrs = [v.start + pos * PAGE_SIZE for pos in range(pages)]
+
+    def touch(addr: int, n: int) -> None:
+        # A read of untouched anonymous memory maps the shared ZERO_PAGE, which never
+        # migrates: anonymous pages get a page of their own by a write (of zeros).
+        if mapping == "anonymous":
+            p.write(addr, bytes(n))
+        else:
+            p.read(addr, n)
+
     if home is not None:
         for pos, addr in enumerate(addrs):
             p.node = home[pos]  # the process runs on that node's CPUs when it touches the page
-            p.read(addr, 1)
+            touch(addr, 1)
         p.node = 0
     else:
         # one read over each run of clean pages (one task instead of one per page)
@@ -207,7 +216,7 @@ def _trial(parameter: str, value, variant: str, mapping: str, pages: int, seed: 
             if clean and run_start is None:
                 run_start = pos
             elif not clean and run_start is not None:
-                p.read(addrs[run_start], (pos - run_start) * PAGE_SIZE)
+                touch(addrs[run_start], (pos - run_start) * PAGE_SIZE)
                 run_start = None
             if pos in dirty:
                 p.write(addrs[pos], b"dirty")

@@ -9,6 +9,7 @@ tree_lock). ``violations(k)`` returns every broken rule as (rule, details).
 from __future__ import annotations
 
 from bisect import bisect_left
+from itertools import chain
 
 from .constants import PAGE_SHIFT, PAGE_SIZE
 
@@ -46,7 +47,25 @@ def violations(k) -> list[tuple[str, str]]:
     present, out = _page_tables(k)
     out += cache_out
     out += _frames(k, present, cached)
+    out += _zero_page(k, present.get(k.zero_page.pfn, 0))
     out += _data_lost(k)
+    return out
+
+
+def _zero_page(k, n_present: int) -> list[tuple[str, str]]:
+    """The ZERO_PAGE: never writable, never freed; in 2.6.18 each pte to it holds a
+    reference and a mapcount (it is a PG_reserved page), in 6.1 none (a special pte)."""
+    from .memory import zero_page_counted
+
+    out = []
+    zero = k.zero_page
+    counted = n_present if zero_page_counted(k) else 0
+    if zero.mapcount != counted:
+        out.append((MAPCOUNT, f"zero page: mapcount {zero.mapcount}, counted ptes {counted}"))
+    if zero.refs.get("reserved") != 1 or zero.refs.get("pte", 0) != counted:
+        out.append((REFCOUNT, f"zero page: holders {zero.refs}, counted ptes {counted}"))
+    if sum(zero.refs.values()) != zero.count:
+        out.append((REFCOUNT, f"zero page: count {zero.count} but holders {zero.refs}"))
     return out
 
 
@@ -54,7 +73,7 @@ def _page_tables(k) -> tuple[dict[int, int], list[tuple[str, str]]]:
     """Present ptes per pfn, and what is broken in the page tables."""
     out: list[tuple[str, str]] = []
     present: dict[int, int] = {}
-    frames = [p for n in k.nodes for p in n.pages]  # indexed by pfn (pfn_to_page)
+    frames = list(chain.from_iterable(n.pages for n in k.nodes))  # by pfn (pfn_to_page)
     # --- walk every page table once, VMA by VMA, in address order ---
     for pid in sorted(k.processes):
         proc = k.processes[pid]
@@ -74,6 +93,16 @@ def _page_tables(k) -> tuple[dict[int, int], list[tuple[str, str]]]:
                 if kind == "present":
                     pfn = pte.pfn
                     present[pfn] = present.get(pfn, 0) + 1
+                    if pfn < 0:  # ZERO_PFN: the zero page is no frame (see _zero_page)
+                        if pte.write:
+                            out.append(
+                                (
+                                    WRITE_PERMISSION,
+                                    f"pid {pid} {vpn << PAGE_SHIFT:#x}: writable pte to the "
+                                    "zero page",
+                                )
+                            )
+                        continue
                     page = frames[pfn]
                     if page.count == 0:
                         out.append(

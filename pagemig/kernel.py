@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 from errno import EINVAL, ENODEV
 
-from .constants import MPOL_MF_MOVE, PAGE_SIZE, VARIANTS, WRITEPAGE_OUTCOMES
+from .constants import MPOL_MF_MOVE, PAGE_SIZE, VARIANTS, WRITEPAGE_OUTCOMES, ZERO_PFN
 from .errors import InvalidArgument, InvariantError
 from .fs import File, SwapSpace, end_io
 from .page import Node, Page, PageList, get_page, put_page
@@ -33,13 +33,21 @@ VMSTAT_NAMES = (
 
 
 class Kernel(Scheduler):
-    """A NUMA machine running the 2.6.18 migration code.
+    """A NUMA machine running the 2.6.18 migration code, or Linux 6.1's.
 
     ``nodes`` NUMA nodes of ``frames_per_node`` 4 KiB frames each; ``variant`` is
     "patched" (2.6.18 with migration entries for file pages, the default),
-    "before-patch" (file ptes are dropped at unmap and refault) or
+    "before-patch" (file ptes are dropped at unmap and refault),
     "unsafe-writeout" (writepage is called while migration entries still point at
-    the page). ``seed`` seeds the one random generator the kernel owns (used by
+    the page) or "modern" (Linux 6.1 as Debian 12 ships it; switches on the same
+    paths: move_pages' 6.1 statuses and per-node batches, ptrace_may_access,
+    migration entries for swap-cache pages, restored ptes that keep young/dirty,
+    a fault that waits without a reference, long-term pins that stop the unmap,
+    writeout that relocks on error, remap_file_pages emulated with ordinary VMAs,
+    mlocked VMAs migratable; THP, hugetlb and KSM are refused as not modelled).
+    ``zero_page`` is the shared ZERO_PAGE a read fault on untouched anonymous
+    memory maps (pfn ZERO_PFN, no node's frame); 2.6.18 counts its references and
+    mapcount, 6.1 maps it as a special pte that counts nothing. ``seed`` seeds the one random generator the kernel owns (used by
     the random scheduler and by scenario builders); ``io_latency`` is how many
     steps a writepage's I/O takes to complete; ``trace=False`` records no events
     (faster; counters still count); ``debug_vm=True`` checks the invariants after
@@ -80,6 +88,11 @@ class Kernel(Scheduler):
         self.processes: dict[int, Process] = {}
         self.files: dict[str, File] = {}
         self.swap = SwapSpace()
+        # ZERO_PAGE: PG_reserved, one permanent reference, so it is never freed.
+        self.zero_page = Page(ZERO_PFN, 0)
+        self.zero_page.reserved = True
+        self.zero_page.uptodate = True
+        get_page(self.zero_page, "reserved")
         self.vmstat: dict[str, int] = dict.fromkeys(VMSTAT_NAMES, 0)
         self.trace = Trace()
         self._init_scheduler()  # tasks, current, clock, say (sched.Scheduler)
@@ -94,7 +107,9 @@ class Kernel(Scheduler):
         return len(self.nodes)
 
     def pfn_to_page(self, pfn: int) -> Page:
-        """pfn_to_page()"""
+        """pfn_to_page() (ZERO_PFN is the zero page, which no node's frames hold)"""
+        if pfn < 0:
+            return self.zero_page
         return self.nodes[pfn // self.frames_per_node].pages[pfn % self.frames_per_node]
 
     def pages_in_use(self) -> list[Page]:
@@ -155,6 +170,11 @@ class Kernel(Scheduler):
     def _check_page(self, page) -> Page:
         if not isinstance(page, Page):
             raise TypeError(f"expected a Page (from Process.page_at), got {type(page).__name__}")
+        if page is self.zero_page:
+            raise ValueError(
+                "that is the ZERO_PAGE: every untouched anonymous page read maps it; it is "
+                "on no LRU list and never migrates (write to the address to get a page)"
+            )
         if (
             page.pfn >= len(self.nodes) * self.frames_per_node
             or self.pfn_to_page(page.pfn) is not page
@@ -201,20 +221,32 @@ class Kernel(Scheduler):
             put_page(p, "pin", self)
 
     # -- references and locks that "someone else" holds ---------------------
-    def pin(self, page: Page) -> None:
-        """An extra reference, as get_user_pages takes: migration sees count too high."""
+    def pin(self, page: Page, *, longterm: bool = False) -> None:
+        """An extra reference, as get_user_pages takes: migration sees count too high.
+
+        ``longterm=True`` is a long-term pin (pin_user_pages(FOLL_LONGTERM), as
+        io_uring or RDMA take): 6.1 does not even unmap an exclusive anonymous page
+        that may be pinned; 2.6.18 has no such pin and treats it as a reference."""
         self._check_page(page)
         self._check_reachable(page, "pin it")
-        get_page(page, "pin")
+        if not isinstance(longterm, bool):
+            raise TypeError("longterm must be True or False")
+        why = "longterm" if longterm else "pin"
+        get_page(page, why)
+        func = "pin_user_pages" if longterm and self.variant == "modern" else "get_user_pages"
         self._event(
-            "get_user_pages", f"pfn {page.pfn} pinned (count {page.count})", {"pfn": page.pfn}
+            func,
+            f"pfn {page.pfn} pinned{' long-term' if longterm else ''} (count {page.count})",
+            {"pfn": page.pfn},
         )
 
     def unpin(self, page: Page) -> None:
+        """Drop a pin (a long-term one if the page has no ordinary pin)."""
         self._check_page(page)
-        if page.refs.get("pin", 0) <= 0:
+        why = "pin" if page.refs.get("pin", 0) > 0 else "longterm"
+        if page.refs.get(why, 0) <= 0:
             raise ValueError(f"pfn {page.pfn} is not pinned")
-        put_page(page, "pin", self)
+        put_page(page, why, self)
         self._event("put_page", f"pfn {page.pfn} unpinned (count {page.count})", {"pfn": page.pfn})
 
     def start_lock_holder(self, page: Page, *, hold: int | None = None) -> Task:
@@ -299,6 +331,16 @@ class Kernel(Scheduler):
 
         return self._start("writeback", wb(), "writeback")
 
+    def start_path(self, name: str, path, kind: str = "syscall") -> Task:
+        """Start a kernel path written elsewhere (a generator of steps, e.g. a fork
+        followed by the child's write, built by ``pagemig.scenarios``) as a task named
+        ``name`` (a ``#2`` suffix is added if the name is taken)."""
+        if not isinstance(name, str) or not name:
+            raise ValueError("a task needs a non-empty name")
+        if not hasattr(path, "send") or not hasattr(path, "throw"):
+            raise TypeError(f"start_path() takes a generator, got {type(path).__name__}")
+        return self._start(name, path, kind)
+
     def add_to_swap(self, page: Page) -> int:
         """add_to_swap(): give an anonymous page a swap slot and put it in the swap cache
         (what reclaim does before it unmaps). Returns the slot."""
@@ -371,10 +413,11 @@ class Kernel(Scheduler):
         return pages
 
     def move_pages(self, pid: int, addrs, nodes=None, flags: int = MPOL_MF_MOVE, *, caller=None):
-        """move_pages(2) with 2.6.18 semantics: returns the status list (a node id or
-        a negative errno per page; ``.ret`` is the call's return value). Whole-call
+        """move_pages(2) with the variant's semantics (2.6.18, or 6.1 under "modern"):
+        returns the status list (a node id or a negative errno per page; ``.ret`` is
+        the call's return value; None for a slot 6.1 did not write). Whole-call
         errors raise OSError with the kernel's errno (EINVAL, EPERM, ESRCH, ENODEV,
-        ENOENT, ENOMEM)."""
+        ENOENT, ENOMEM); under "modern" it carries ``.status``. pid 0 is ``caller``."""
         return self._syscall_result(
             self._finish(self.start_move_pages(pid, addrs, nodes, flags, caller=caller))
         )
@@ -405,6 +448,8 @@ class Kernel(Scheduler):
         old_nodes, new_nodes = list(old_nodes), list(new_nodes)
         if caller is not None and getattr(caller, "kernel", None) is not self:
             raise TypeError("caller must be a Process of this kernel")
+        if pid == 0 and caller is None:
+            raise ValueError("pid 0 means the calling process: say which one with caller=")
         return self._start(
             "migrate_pages", sys_migrate_pages(self, pid, old_nodes, new_nodes, caller), "migrate"
         )

@@ -5,6 +5,16 @@ Models mm/memory.c of 2.6.18: ``handle_mm_fault`` -> ``handle_pte_fault`` with
 (nonlinear file ptes), ``do_swap_page`` (which sends migration entries to
 ``migration_entry_wait``) and ``do_wp_page`` (copy on write).
 
+A read fault on untouched private anonymous memory maps the shared ZERO_PAGE
+(``Kernel.zero_page``, no frame); the first write copies it into a real page
+(``do_wp_page``). 2.6.18 takes a reference and a mapcount on the zero page and
+counts it in file_rss (it is an ordinary, PG_reserved page there); 6.1 maps it as a
+special pte that vm_normal_page() does not return, so nothing is counted.
+
+``variant="modern"`` (6.1): ``migration_entry_wait`` sleeps on the page lock
+without taking a reference (6.1's migration_entry_wait_on_locked(), which is the
+name the trace then shows, since the behaviour differs).
+
 Simplifications: no readahead, no page-table allocation, no accounting of
 minor/major beyond ``pgfault``/``pgmajfault``; the hardware's setting of the
 young and dirty bits happens in ``access_process_vm`` when the access completes.
@@ -19,7 +29,7 @@ from errno import EFAULT
 from .constants import PAGE_SHIFT, PAGE_SIZE
 from .errors import OutOfMemory, SegmentationFault
 from .page import get_page, move_ref, put_page
-from .pte import PTE_NONE, Pte, mk_pte
+from .pte import PTE_NONE, Pte, is_zero_pfn, mk_pte
 from .rmap import page_add_anon_rmap, page_add_file_rmap, page_remove_rmap
 
 RETRY = "retry"
@@ -34,7 +44,7 @@ def access_process_vm(k, proc, addr: int, n: int, write: bool, data: bytes | Non
         vpn = pos >> PAGE_SHIFT
         off = pos & (PAGE_SIZE - 1)
         chunk = min(PAGE_SIZE - off, end - pos)
-        vma = proc.find_vma(pos)
+        vma = proc.vma_lookup(pos)
         while True:
             pte = proc.ptes.get(vpn, PTE_NONE)
             if pte.kind == "present" and (pte.write or not write):
@@ -46,7 +56,8 @@ def access_process_vm(k, proc, addr: int, n: int, write: bool, data: bytes | Non
             if rc == "oops":
                 return "oops"
         page = k.pfn_to_page(pte.pfn)
-        mark_page_accessed(page)
+        if not page.reserved:  # the zero page is on no LRU list
+            mark_page_accessed(page)
         if write:
             piece = data[pos - addr : pos - addr + chunk]
             page.write_bytes(off, piece)
@@ -120,9 +131,31 @@ def handle_mm_fault(k, proc, vma, address: int, write: bool):
     return (yield from do_swap_page(k, proc, vma, address, write, pte))
 
 
+def zero_page_counted(k) -> bool:
+    """Whether ptes to the zero page hold a reference and a mapcount on it: in 2.6.18
+    the ZERO_PAGE is a normal (PG_reserved) page; 6.1 maps it with a special pte
+    (vm_normal_page() returns NULL for it), so nothing is counted."""
+    return k.variant != "modern"
+
+
 def do_anonymous_page(k, proc, vma, address: int, write: bool):
-    """do_anonymous_page(): a zeroed page (2.6.18 maps the ZERO_PAGE for reads; the
-    model allocates on read too, so every touched page is a real, movable page)."""
+    """do_anonymous_page(): a write gets a zeroed page of its own; a read maps the
+    shared ZERO_PAGE read-only, without an anon_vma and without a frame (2.6.18:
+    page_cache_get + page_add_file_rmap + file_rss; 6.1: a special pte)."""
+    if not write:
+        zero = k.zero_page
+        if zero_page_counted(k):
+            get_page(zero, "pte")
+            page_add_file_rmap(zero)
+            proc.file_rss += 1
+        proc.ptes[address >> PAGE_SHIFT] = mk_pte(zero.pfn, False, young=True)
+        yield k.say and (
+            "do_anonymous_page",
+            f"pid {proc.pid} {address:#x}: read of untouched anonymous memory: map the "
+            "ZERO_PAGE read-only (no frame)",
+            {"pid": proc.pid, "addr": address, "pfn": zero.pfn, "node": zero.node},
+        )
+        return None
     proc.anon_vma_prepare(vma)
     page = alloc_page_vma(k, proc)
     page.uptodate = True
@@ -284,6 +317,9 @@ def migration_entry_wait(k, proc, address: int):
     ``migration_entry_to_page`` BUGs if that page is not locked: a migration entry
     must only ever point at a locked page. Under ``variant="unsafe-writeout"``
     writepage can unlock it, and a fault in that window hits the BUG.
+    2.6.18 holds a reference on the old page while it sleeps (so a migration that
+    checks the count meanwhile sees one too many and retries); 6.1's
+    migration_entry_wait_on_locked() sleeps on the lock bit without one.
     """
     vpn = address >> PAGE_SHIFT
     pte = proc.ptes.get(vpn, PTE_NONE)
@@ -303,12 +339,17 @@ def migration_entry_wait(k, proc, address: int):
             {"pid": proc.pid, "addr": address, "pfn": page.pfn, "bug": True},
         )
         return "oops"
-    get_page(page, "wait")
     k.vmstat["pgmigrate_entry_wait"] += 1
-    yield from k.wait_on_page_locked(page, "migration_entry_wait", pid=proc.pid, addr=address)
-    put_page(page, "wait", k)
+    if k.variant == "modern":
+        func = "migration_entry_wait_on_locked"
+        yield from k.wait_on_page_locked(page, func, pid=proc.pid, addr=address)
+    else:
+        func = "migration_entry_wait"
+        get_page(page, "wait")
+        yield from k.wait_on_page_locked(page, func, pid=proc.pid, addr=address)
+        put_page(page, "wait", k)
     yield k.say and (
-        "migration_entry_wait",
+        func,
         f"pid {proc.pid} {address:#x}: pfn {page.pfn} unlocked; retry the fault",
         {"pid": proc.pid, "addr": address, "pfn": page.pfn},
     )
@@ -328,6 +369,8 @@ def do_wp_page(k, proc, vma, address: int, pte: Pte):
     old = k.pfn_to_page(pte.pfn)
     if not vma.write:
         raise AssertionError("write to a read-only vma reached do_wp_page")
+    if is_zero_pfn(pte.pfn):
+        return (yield from _cow_zero_page(k, proc, vma, address))
     if vma.shared or (old.anon and old.mapcount == 1 and not old.swapcache and not old.locked):
         proc.ptes[vpn] = Pte("present", pfn=pte.pfn, write=True, young=True, dirty=True)
         yield k.say and (
@@ -356,6 +399,34 @@ def do_wp_page(k, proc, vma, address: int, pte: Pte):
     yield k.say and (
         "do_wp_page",
         f"pid {proc.pid} {address:#x}: copy on write pfn {old.pfn} -> pfn {new.pfn}",
+        {"pid": proc.pid, "addr": address, "pfn": new.pfn, "node": new.node},
+    )
+    return None
+
+
+def _cow_zero_page(k, proc, vma, address: int):
+    """do_wp_page() on the ZERO_PAGE: a zeroed page of the process's own
+    (alloc_zeroed_user_highpage; nothing to copy). 2.6.18 drops the zero page's
+    rmap and reference and moves the rss from file to anon; 6.1 counted nothing."""
+    vpn = address >> PAGE_SHIFT
+    zero = k.zero_page
+    proc.anon_vma_prepare(vma)
+    new = alloc_page_vma(k, proc)
+    new.uptodate = True
+    new.lru = True
+    move_ref(new, "alloc", "pte")
+    if zero_page_counted(k):
+        page_remove_rmap(zero)
+        proc.file_rss -= 1
+        put_page(zero, "pte", k)
+    page_add_anon_rmap(new, vma, address)
+    proc.anon_rss += 1
+    proc.ptes[vpn] = mk_pte(new.pfn, True, young=True, dirty=True)
+    k.anon_shadow.setdefault((proc.pid, vpn), bytearray(PAGE_SIZE))
+    yield k.say and (
+        "do_wp_page",
+        f"pid {proc.pid} {address:#x}: write to the ZERO_PAGE: new zeroed pfn {new.pfn} "
+        f"(node {new.node})",
         {"pid": proc.pid, "addr": address, "pfn": new.pfn, "node": new.node},
     )
     return None

@@ -2,7 +2,18 @@
 
 Models mm/mempolicy.c of 2.6.18: ``sys_migrate_pages``, ``do_migrate_pages``
 (with ``node_remap`` pairing), ``migrate_to_node``, ``check_range`` and
-``migrate_page_add`` (which skips shared pages unless MPOL_MF_MOVE_ALL).
+``migrate_page_add`` (which skips shared pages unless MPOL_MF_MOVE_ALL), and
+``vma_migratable`` (include/linux/migrate.h). pid 0 is the calling process.
+``check_range`` walks only the VMAs ``vma_migratable()`` accepts: in 2.6.18 it
+refuses VM_LOCKED (mlocked), VM_IO, VM_PFNMAP and VM_RESERVED, so migrate_pages(2)
+leaves mlocked memory where it is (move_pages(2) does not ask, and moves it); its
+page walk skips the ZERO_PAGE (PageReserved).
+
+``variant="modern"`` (6.1's kernel_migrate_pages and queue_pages_range; the trace
+keeps the 2.6.18 names, the steps being the same): the permission check is
+``ptrace_may_access()``; ``vma_migratable()`` refuses only VM_IO and VM_PFNMAP
+(mlocked pages are migratable since the unevictable LRU of 2.6.28), and the
+zero page is no normal page (vm_normal_page()), so it is skipped as well.
 
 Simplifications: node masks are Python iterables of node ids; a node id that
 does not exist is EINVAL (2.6.18 only rejects ids beyond MAX_NUMNODES); there
@@ -26,6 +37,16 @@ def node_remap(oldbit: int, old: list[int], new: list[int]) -> int:
     return new[old.index(oldbit) % len(new)]
 
 
+def vma_migratable(k, vma) -> bool:
+    """vma_migratable(): 2.6.18 refuses VM_LOCKED, VM_IO, VM_PFNMAP and VM_RESERVED
+    VMAs (and VM_HUGETLB, which the engine has not); 6.1 only VM_IO and VM_PFNMAP."""
+    if vma.io or vma.pfnmap:
+        return False
+    if k.variant == "modern":
+        return True
+    return not (vma.locked or vma.reserved)
+
+
 def sys_migrate_pages(k, pid, old_nodes, new_nodes, caller):
     """sys_migrate_pages(pid, maxnode, old_nodes, new_nodes)"""
     old = sorted(set(old_nodes))
@@ -34,11 +55,18 @@ def sys_migrate_pages(k, pid, old_nodes, new_nodes, caller):
     for n in old + new:
         if not isinstance(n, int) or not 0 <= n < len(k.nodes):
             return syscall_error(EINVAL, f"node {n!r} does not exist")
-    target = k.processes.get(pid)
+    target = caller if pid == 0 else k.processes.get(pid)  # pid 0: current
     if target is None:
         return syscall_error(ESRCH, f"no process with pid {pid}")
     who = caller if caller is not None else target
-    if who is not target and who.uid not in (target.uid, 0) and not who.cap_sys_nice:
+    if k.variant == "modern":
+        from .move_pages import ptrace_may_access
+
+        if not ptrace_may_access(k, who, target):
+            return syscall_error(
+                EPERM, f"ptrace_may_access: pid {who.pid} (uid {who.uid}) may not touch pid {pid}"
+            )
+    elif who is not target and who.uid not in (target.uid, 0) and not who.cap_sys_nice:
         return syscall_error(EPERM, f"pid {who.pid} may not move pid {pid}'s pages")
     flags = MPOL_MF_MOVE_ALL if who.cap_sys_nice else MPOL_MF_MOVE
     return (yield from do_migrate_pages(k, target, old, new, flags))
@@ -74,12 +102,18 @@ def migrate_to_node(k, proc, source: int, dest: int, flags: int):
     """migrate_to_node(): gather the process's pages on ``source`` and migrate them to ``dest``."""
     lst = PageList()
     skipped = 0
+    refused = 0
     for vma in proc.vmas:
+        if not vma_migratable(k, vma):
+            refused += 1
+            continue
         for addr in vma.addresses():
             pte = proc.ptes.get(addr >> PAGE_SHIFT)
             if pte is None or pte.kind != "present":
                 continue
             page = k.pfn_to_page(pte.pfn)
+            if page.reserved:  # the ZERO_PAGE
+                continue
             if page.node != source or page in lst:
                 continue
             # migrate_page_add(): shared pages only with MPOL_MF_MOVE_ALL
@@ -90,8 +124,10 @@ def migrate_to_node(k, proc, source: int, dest: int, flags: int):
     yield k.say and (
         "migrate_to_node",
         f"node {source} -> {dest}: {len(lst)} page(s) isolated"
-        + (f", {skipped} shared page(s) skipped (no MPOL_MF_MOVE_ALL)" if skipped else ""),
-        {"source": source, "dest": dest, "pages": len(lst), "skipped": skipped},
+        + (f", {skipped} shared page(s) skipped (no MPOL_MF_MOVE_ALL)" if skipped else "")
+        + (f", {refused} vma(s) vma_migratable() refuses (mlocked ...)" if refused else ""),
+        {"source": source, "dest": dest, "pages": len(lst), "skipped": skipped}
+        | ({"refused": refused} if refused else {}),
     )
     if not lst:
         return 0

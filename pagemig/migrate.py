@@ -11,6 +11,17 @@ Models mm/migrate.c of 2.6.18 with the seed patch applied:
 before the patch (file ptes dropped at unmap; ``pageout()`` in the fallback);
 ``variant="unsafe-writeout"`` calls writepage with migration entries in place.
 
+``variant="modern"`` (Linux 6.1) switches a few rules on the same code: a page
+freed under us is found before a new page is allocated (6.1's unmap_and_move);
+writeout() relocks the page before it returns -EIO; restored ptes keep their
+young/dirty bits (remove_migration_pte). 6.1 calls these functions migrate_folio,
+folio_migrate_mapping, move_to_new_folio, try_to_migrate ... and leaves the
+putback to the caller (putback_movable_pages); the trace keeps the 2.6.18 names
+where only the name changed, so that the two histories line up step by step, and
+uses 6.1's names where the behaviour differs (see move_pages.py, memory.py).
+6.1 in MIGRATE_SYNC (what move_pages and migrate_pages use) runs the same ten
+passes with ``force`` from pass 3; its batched unmap came in 6.3.
+
 Simplifications: the per-cpu pagevecs are always drained (``migrate_prep`` is a
 step that does nothing else); LRU lists are the PG_lru flag; the locks other than
 the page lock are implicit because each step is atomic.
@@ -37,7 +48,14 @@ from .rmap import (
 
 def migrate_prep(k):
     """migrate_prep(): lru_add_drain_all(), so that pages in per-cpu pagevecs can be isolated."""
-    yield k.say and ("migrate_prep", "lru_add_drain_all(): per-cpu pagevecs drained", {})
+    if k.variant == "modern":
+        yield k.say and (
+            "migrate_prep",
+            "lru_cache_disable(): per-cpu LRU caches drained and bypassed",
+            {},
+        )
+    else:
+        yield k.say and ("migrate_prep", "lru_add_drain_all(): per-cpu pagevecs drained", {})
 
 
 def isolate_lru_page(k, page: Page, lst: list) -> int:
@@ -143,6 +161,16 @@ def unmap_and_move(
     k, get_new_page, private, page: Page, force: bool, pass_: int, from_list: PageList
 ):
     """unmap_and_move(): lock, unmap into migration entries, move, restore or roll back."""
+    if k.variant == "modern" and page.count == 1:
+        # 6.1 checks before it allocates: the page goes (freed now), nothing moves.
+        yield k.say and (
+            "unmap_and_move",
+            f"pfn {page.pfn}: freed under us (count 1): nothing to move, no new page",
+            {"pfn": page.pfn, "pass": pass_, "rc": 0},
+        )
+        from_list.remove(page)
+        put_page(page, "isolate", k)
+        return 0
     newpage, result = get_new_page(k, page, private)
     if newpage is None:
         yield k.say and (
@@ -473,6 +501,14 @@ def writeout(k, mapping, page: Page):
         )
         yield from remove_migration_ptes(k, page, page)
     rc = yield from writepage(k, mapping, page)
+    if rc < 0 and k.variant == "modern":
+        yield from k.lock_page(page, "writeout")
+        yield k.say and (
+            "writeout",
+            f"pfn {page.pfn}: writepage failed: relocked, -EIO",
+            data | {"rc": -EIO},
+        )
+        return -EIO
     if rc < 0:
         yield k.say and (
             "writeout",
@@ -610,7 +646,9 @@ def remove_file_migration_ptes(k, old: Page, new: Page):
 def remove_migration_pte(k, vma, old: Page, new: Page):
     """remove_migration_pte(vma, old, new): the address from page_address_in_vma();
     only an entry pointing at ``old`` is replaced, by an old (not young), clean pte
-    that is writable iff the entry was a write entry."""
+    that is writable iff the entry was a write entry. Under ``variant="modern"`` the
+    pte is young if the entry was, and dirty if the entry was and the page still is
+    (6.1: is_migration_entry_young(), folio_test_dirty() && is_migration_entry_dirty())."""
     addr = page_address_in_vma(new, vma)
     if addr < 0:
         return 0
@@ -620,7 +658,10 @@ def remove_migration_pte(k, vma, old: Page, new: Page):
     if pte.kind != "migration" or pte.pfn != old.pfn:
         return 0
     get_page(new, "pte")
-    mm.ptes[vpn] = mk_pte(new.pfn, pte.write, young=False, dirty=False)
+    if k.variant == "modern":
+        mm.ptes[vpn] = mk_pte(new.pfn, pte.write, young=pte.young, dirty=pte.dirty and new.dirty)
+    else:
+        mm.ptes[vpn] = mk_pte(new.pfn, pte.write, young=False, dirty=False)
     if new.mapping.__class__ is AnonVma:  # PageAnon(new)
         page_add_anon_rmap(new, vma, addr)
     else:

@@ -1134,7 +1134,8 @@ def _place(kernel, process, report: SimulationReport) -> None:
 
 def _numa_stats(process, vma) -> dict:
     """gather_stats() over the VMA's present ptes, as check_pte_range()/
-    gather_pte_stats() walk them: migration entries and empty ptes are not counted."""
+    gather_pte_stats() walk them: migration entries, empty ptes and ptes to the
+    zero page are not counted."""
     md = {
         "pages": 0,
         "anon": 0,
@@ -1150,7 +1151,9 @@ def _numa_stats(process, vma) -> dict:
         if pte.kind != "present":
             continue
         page = process.page_at(addr)
-        if page is None:
+        if page is None or getattr(page, "reserved", False):
+            # the ZERO_PAGE: 2.6.18's check_pte_range() skips PageReserved pages,
+            # 6.1's vm_normal_page() does not return it; no N<node> count either way
             continue
         md["pages"] += 1
         if getattr(pte, "dirty", False) or page.dirty:

@@ -6,6 +6,15 @@ mm/rmap.c), copy_page_range()/copy_one_pte() for fork (mm/memory.c),
 mprotect's change_pte_range() (mm/mprotect.c), mlock (mm/mlock.c),
 sys_remap_file_pages() (mm/fremap.c) and exit_mmap()'s zap (mm/memory.c).
 
+``find_vma`` is the kernel's: the first VMA that *ends above* an address, which
+may start above it too (2.6.18's move_pages uses it that way); ``vma_lookup`` is
+the containment test (6.1's vma_lookup(), and what an access needs).
+
+``variant="modern"`` (6.1): remap_file_pages() is the 4.0+ emulation (ordinary
+VMAs, no VM_NONLINEAR); ptes to the zero page count nothing (see memory.py);
+``madvise`` and ``mmap(hugetlb=True)`` refuse what the engine does not model
+(THP, hugetlb, KSM). The names stay the 2.6.18 ones.
+
 Simplifications: one flat page table (a dict from virtual page number to
 ``Pte``); addresses are handed out upwards from 0x10000000 with a one-page gap;
 no munmap of part of a VMA; permissions are read and write (or read only);
@@ -16,9 +25,10 @@ from __future__ import annotations
 
 from errno import EFAULT, EINVAL
 
-from .constants import PAGE_SHIFT, PAGE_SIZE
-from .errors import InvalidArgument, SegmentationFault
-from .page import put_page
+from .constants import PAGE_SHIFT, PAGE_SIZE, ZERO_PFN
+from .errors import InvalidArgument, NotModelled, SegmentationFault
+from .memory import zero_page_counted
+from .page import get_page, put_page
 from .pte import PTE_NONE, Pte, make_migration_entry_read, pgoff_to_pte
 from .rmap import AnonVma, page_remove_rmap
 
@@ -38,6 +48,11 @@ class Vma:
         self.write = write
         self.locked = False  # VM_LOCKED
         self.nonlinear = False  # VM_NONLINEAR
+        # VM_IO, VM_PFNMAP, VM_RESERVED: set by drivers' mmap (remap_pfn_range ...),
+        # never by mmap() here; vma_migratable() refuses such VMAs.
+        self.io = False
+        self.pfnmap = False
+        self.reserved = False
         self.anon_vma: AnonVma | None = None
         self.nl_cursor = 0  # vm_private_data: the nonlinear scan cursor
 
@@ -107,14 +122,22 @@ class Process:
 
     # -- lookup ---------------------------------------------------------------
     def find_vma(self, addr: int) -> Vma | None:
-        """find_vma() restricted to VMAs that contain addr."""
+        """find_vma(): the first VMA that ends above addr. It need not contain addr:
+        for an address in a hole it is the VMA above the hole; None above every VMA."""
         for vma in self.vmas:
-            if vma.start <= addr < vma.end:
+            if addr < vma.end:
                 return vma
         return None
 
-    def _vma_or_fault(self, addr: int) -> Vma:
+    def vma_lookup(self, addr: int) -> Vma | None:
+        """vma_lookup() (find_vma() plus the vm_start check): the VMA containing addr."""
         vma = self.find_vma(addr)
+        if vma is None or addr < vma.start:
+            return None
+        return vma
+
+    def _vma_or_fault(self, addr: int) -> Vma:
+        vma = self.vma_lookup(addr)
         if vma is None:
             raise SegmentationFault(EFAULT, f"pid {self.pid}: no mapping at {addr:#x}")
         return vma
@@ -137,10 +160,23 @@ class Process:
 
     # -- mmap -----------------------------------------------------------------
     def mmap(
-        self, pages: int, *, file=None, offset: int = 0, shared: bool = False, write: bool = True
+        self,
+        pages: int,
+        *,
+        file=None,
+        offset: int = 0,
+        shared: bool = False,
+        write: bool = True,
+        hugetlb: bool = False,
     ) -> Vma:
-        """mmap(): a new VMA of ``pages`` pages; ``offset`` in bytes, page aligned."""
+        """mmap(): a new VMA of ``pages`` pages; ``offset`` in bytes, page aligned.
+        ``hugetlb=True`` (MAP_HUGETLB, hugetlbfs) is refused: not modelled."""
         self._check_alive()
+        if hugetlb:
+            raise NotModelled(
+                "mmap: huge pages (MAP_HUGETLB / hugetlbfs) are not modelled by pagemig "
+                "(base pages only), in any variant"
+            )
         if not isinstance(pages, int) or pages <= 0:
             raise InvalidArgument(EINVAL, f"mmap: pages must be a positive int, got {pages!r}")
         if not isinstance(offset, int) or offset % PAGE_SIZE or offset < 0:
@@ -259,7 +295,15 @@ class Process:
                 pte = self.ptes.get(vpn)
                 if pte is None or pte.kind == "none":
                     continue
-                if pte.kind == "present":
+                if pte.kind == "present" and pte.pfn == ZERO_PFN:
+                    # copy_one_pte(): a read-only pte to the zero page; 2.6.18 counts it
+                    # like any page (a file_rss page), 6.1's vm_normal_page() skips it.
+                    child.ptes[vpn] = Pte("present", pfn=pte.pfn, write=False)
+                    if zero_page_counted(k):
+                        get_page(k.zero_page, "pte")
+                        k.zero_page._mapcount += 1
+                        child.file_rss += 1
+                elif pte.kind == "present":
                     page = k.pfn_to_page(pte.pfn)
                     if vma.cow and pte.write:
                         pte = Pte(
@@ -273,8 +317,6 @@ class Process:
                         young=False,
                         dirty=pte.dirty and not vma.shared,
                     )
-                    from .page import get_page
-
                     get_page(page, "pte")
                     page._mapcount += 1  # page_dup_rmap()
                     if page.anon:
@@ -304,11 +346,23 @@ class Process:
 
     def mprotect(self, addr: int, pages: int, write: bool) -> None:
         """mprotect() on a whole VMA: write migration entries are downgraded to read
-        ("just be safe"), present ptes lose write when write is taken away."""
+        ("just be safe"), present ptes lose write when write is taken away.
+
+        mprotect_fixup() returns at once when the new flags equal the old ones, before
+        change_pte_range() touches any pte: a no-op mprotect leaves a WRITE migration
+        entry WRITE (2.6.18 mm/mprotect.c; 6.1 does the same)."""
         self._check_alive()
         vma = self._vma_or_fault(addr)
         if addr != vma.start or pages != vma.pages:
             raise ValueError("mprotect: the model changes whole VMAs only")
+        if bool(write) == vma.write:
+            self.kernel._event(
+                "mprotect_fixup",
+                f"pid {self.pid}: mprotect {vma.start:#x} write={write}: the protection "
+                "does not change: return before touching any pte",
+                {"pid": self.pid, "addr": vma.start},
+            )
+            return
         vma.write = write
         for a in vma.addresses():
             vpn = a >> PAGE_SHIFT
@@ -328,7 +382,10 @@ class Process:
         )
 
     def mlock(self, addr: int, pages: int) -> None:
-        """mlock() a whole VMA (VM_LOCKED). Migration ignores it; reclaim does not."""
+        """mlock() a whole VMA (VM_LOCKED). The core migration ignores it (move_pages
+        moves such pages); 2.6.18's migrate_pages(2) skips the VMA (vma_migratable),
+        6.1's does not; reclaim refuses it. (mlock's make_pages_present is not modelled:
+        the pages stay as they were.)"""
         self._check_alive()
         vma = self._vma_or_fault(addr)
         if addr != vma.start or pages != vma.pages:
@@ -345,11 +402,12 @@ class Process:
         A linear VMA asked for its own linear offset stays linear ("don't need a
         nonlinear mapping"); the model then leaves its ptes alone (populate would
         map the very pages a fault maps there).
+        Under ``variant="modern"`` it is 4.0's emulation with ordinary VMAs instead.
         """
         self._check_alive()
         if addr % PAGE_SIZE:
             raise ValueError("remap_file_pages: addr must be page aligned")
-        vma = self.find_vma(addr)
+        vma = self.vma_lookup(addr)  # find_vma() plus 2.6.18's start < vm_start check
         if vma is None or vma.file is None or not vma.shared:
             raise OSError(EINVAL, "remap_file_pages needs a shared file mapping at that address")
         if not isinstance(pages, int) or pages <= 0 or addr + pages * PAGE_SIZE > vma.end:
@@ -357,6 +415,9 @@ class Process:
         if pgoff < 0 or pgoff + pages > vma.file.pages:
             raise OSError(EINVAL, "remap_file_pages: pgoff beyond the end of the file")
         k = self.kernel
+        if k.variant == "modern":
+            self._remap_file_pages_emulated(vma, addr, pages, pgoff)
+            return
         mapping = vma.file.mapping
         if not vma.nonlinear and pgoff == vma.linear_page_index(addr):
             k._event(
@@ -380,6 +441,98 @@ class Process:
             {"pid": self.pid, "addr": addr, "pgoff": pgoff},
         )
 
+    def _remap_file_pages_emulated(self, vma: Vma, addr: int, pages: int, pgoff: int) -> None:
+        """sys_remap_file_pages() since Linux 4.0 (mm/mmap.c): deprecated, emulated by
+        do_mmap(MAP_SHARED | MAP_FIXED) of the file at ``pgoff`` over the range. The
+        old ptes there are zapped, the VMA is split into ordinary linear VMAs (merged
+        again where the offsets run on, as vma_merge() does), and the pages fault in
+        on the next access (the model passes MAP_NONBLOCK, as the 2.6.18 path does).
+        No VM_NONLINEAR, no file ptes: rmap and migration entries work everywhere."""
+        k = self.kernel
+        end = addr + pages * PAGE_SIZE
+        for a in range(addr, end, PAGE_SIZE):
+            self.zap_pte(vma, a)
+        pieces = [
+            (start, stop, off)
+            for start, stop, off in (
+                (vma.start, addr, vma.pgoff),
+                (addr, end, pgoff),
+                (end, vma.end, vma.linear_page_index(end)),
+            )
+            if start < stop
+        ]
+        if pieces != [(vma.start, vma.end, vma.pgoff)]:
+            self._unlink_vma(vma)
+            fresh = []
+            for start, stop, off in pieces:
+                nv = Vma(self, start, stop, off, vma.file, vma.shared, vma.write)
+                nv.locked = vma.locked  # MAP_LOCKED if the vma was VM_LOCKED
+                self._link_vma(nv)
+                fresh.append(nv)
+            self._vma_merge(fresh)
+        pieces = [
+            x for x in self.vmas if x.file is vma.file and x.start < vma.end and x.end > vma.start
+        ]
+        k._event(
+            "sys_remap_file_pages",
+            f"pid {self.pid}: {addr:#x} +{pages} pages -> file pages {pgoff}..: emulated "
+            f"with do_mmap(MAP_FIXED): {len(pieces)} ordinary linear vma(s) now",
+            {"pid": self.pid, "addr": addr, "pgoff": pgoff, "vmas": len(pieces)},
+        )
+
+    def _unlink_vma(self, vma: Vma) -> None:
+        self.vmas.remove(vma)
+        if vma.file is not None:
+            vma.file.mapping.i_mmap.remove(vma)
+
+    def _vma_merge(self, fresh: list) -> None:
+        """vma_merge(): a new VMA joins a neighbour that maps the same file, with the
+        same flags, at the file offsets that run on from it."""
+        ids = {id(v) for v in fresh}
+        i = 0
+        while i + 1 < len(self.vmas):
+            x, y = self.vmas[i], self.vmas[i + 1]
+            if (
+                (id(x) in ids or id(y) in ids)
+                and x.end == y.start
+                and x.file is not None
+                and x.file is y.file
+                and (x.shared, x.write, x.locked) == (y.shared, y.write, y.locked)
+                and not (x.io or x.pfnmap or x.reserved or y.io or y.pfnmap or y.reserved)
+                and x.anon_vma is None
+                and y.anon_vma is None
+                and y.pgoff == x.pgoff + x.pages
+            ):
+                merged = Vma(self, x.start, y.end, x.pgoff, x.file, x.shared, x.write)
+                merged.locked = x.locked
+                self._unlink_vma(x)
+                self._unlink_vma(y)
+                self._link_vma(merged)
+                ids.add(id(merged))
+                continue
+            i += 1
+
+    def madvise(self, addr: int, pages: int, advice: str) -> None:
+        """madvise(): only to say what the engine does not model.
+
+        "hugepage" (MADV_HUGEPAGE, transparent huge pages) and "mergeable"
+        (MADV_MERGEABLE, KSM) do not exist in 2.6.18 (EINVAL); 6.1 has them, and
+        ``variant="modern"`` refuses them with NotModelled rather than pretend."""
+        self._check_alive()
+        if advice not in ("hugepage", "mergeable"):
+            raise ValueError(f"madvise: advice must be 'hugepage' or 'mergeable', got {advice!r}")
+        self._vma_or_fault(addr)
+        what = {
+            "hugepage": "transparent huge pages (MADV_HUGEPAGE)",
+            "mergeable": "KSM (MADV_MERGEABLE)",
+        }[advice]
+        if self.kernel.variant != "modern":
+            raise InvalidArgument(EINVAL, f"madvise: 2.6.18 has no {what}")
+        raise NotModelled(
+            f"madvise: {what} exist in Linux 6.1, but pagemig does not model them "
+            "(base pages only); variant='modern' refuses rather than pretend"
+        )
+
     def zap_pte(self, vma: Vma, addr: int) -> None:
         """zap_pte_range() for one pte: drop what it holds."""
         k = self.kernel
@@ -387,7 +540,12 @@ class Process:
         pte = self.ptes.pop(vpn, None)
         if pte is None:
             return
-        if pte.kind == "present":
+        if pte.kind == "present" and pte.pfn == ZERO_PFN:
+            if zero_page_counted(k):
+                page_remove_rmap(k.zero_page)
+                self.file_rss -= 1
+                put_page(k.zero_page, "pte", k)
+        elif pte.kind == "present":
             page = k.pfn_to_page(pte.pfn)
             if pte.dirty and not page.anon:
                 page.dirty = True

@@ -6,6 +6,13 @@ Models mm/rmap.c of 2.6.18: ``struct anon_vma``, ``page_add_anon_rmap``,
 ``try_to_unmap_one`` and the nonlinear ``try_to_unmap_cluster``; plus
 ``page_mapping()`` from include/linux/mm.h.
 
+``variant="modern"`` (6.1, where the migration half became try_to_migrate() and
+try_to_migrate_one(); the trace keeps the 2.6.18 names because the walk is the
+same): every anonymous page gets migration entries, swap-cache ones too; an entry
+keeps the pte's young and dirty bits; and an exclusive anonymous page that may be
+pinned long-term (FOLL_PIN/FOLL_LONGTERM) is not unmapped at all
+(page_try_share_anon_rmap() fails): its pte is left as it was and the walk stops.
+
 Simplifications: no TLB or cache flushes; the locks named in the kernel
 (anon_vma->lock, i_mmap_lock, pte locks) are not modelled because every step
 runs atomically; swap ptes are only installed for pages already in the swap
@@ -205,10 +212,19 @@ def try_to_unmap_one(k, page: Page, vma, migration: bool):
             {"pid": mm.pid, "addr": address, "pfn": page.pfn},
         )
         return SWAP_FAIL
+    modern = k.variant == "modern"
+    if modern and migration and page.anon and page.refs.get("longterm", 0) and page.mapcount == 1:
+        yield k.say and (
+            "try_to_unmap_one",
+            f"pid {mm.pid} {address:#x}: exclusive anonymous pfn {page.pfn} may be pinned "
+            "(page_try_share_anon_rmap fails): pte left in place, walk stops",
+            {"pid": mm.pid, "addr": address, "pfn": page.pfn, "pte": "present"},
+        )
+        return SWAP_FAIL
     if pte.dirty:
         k.set_page_dirty(page)
     if page.mapping.__class__ is AnonVma:  # PageAnon()
-        if page.swapcache:
+        if page.swapcache and not (modern and migration):
             k.swap.swap_duplicate(page.private)
             mm.ptes[vpn] = swp_entry_pte(0, page.private)
             mm.anon_rss -= 1
@@ -217,13 +233,22 @@ def try_to_unmap_one(k, page: Page, vma, migration: bool):
                 and f"pid {mm.pid} {address:#x}: pte -> swap entry {page.private} (page is in the swap cache)"
             )
         else:
-            mm.ptes[vpn] = make_migration_entry(page, pte.write)
+            mm.ptes[vpn] = (
+                make_migration_entry(page, pte.write, pte.young, pte.dirty)
+                if modern
+                else make_migration_entry(page, pte.write)
+            )
             what = k.say and (
                 f"pid {mm.pid} {address:#x}: pte -> {'write' if pte.write else 'read'} "
                 f"migration entry to pfn {page.pfn}"
+                + (" (a swap-cache page: 6.1 uses migration entries too)" if page.swapcache else "")
             )
     elif migration and k.variant != "before-patch":
-        mm.ptes[vpn] = make_migration_entry(page, pte.write)
+        mm.ptes[vpn] = (
+            make_migration_entry(page, pte.write, pte.young, pte.dirty)
+            if modern
+            else make_migration_entry(page, pte.write)
+        )
         what = k.say and (
             f"pid {mm.pid} {address:#x}: file pte -> {'write' if pte.write else 'read'} "
             f"migration entry to pfn {page.pfn}"

@@ -127,8 +127,8 @@ class Scheduler:
     ``tasks`` are the started, unfinished tasks; ``current`` is the task running
     now (None between steps); ``clock`` numbers the events (it counts steps whether
     or not they are traced); ``say`` is the emission flag described above.
-    Subclasses provide ``tracing``, ``trace``, ``debug_vm``, ``rng``, ``oopses``
-    and ``oops()``.
+    Subclasses provide ``tracing``, ``trace``, ``debug_vm``, ``rng``, ``oopses``,
+    ``oops()``, ``nodes`` and ``frames_per_node``.
     """
 
     def _init_scheduler(self) -> None:
@@ -282,8 +282,8 @@ class Scheduler:
                 raise DeadlockError(self._deadlock_message())
             self.step(t)
             steps += 1
-            if steps > 5_000_000:
-                raise RuntimeError("a task did not finish in 5,000,000 steps")
+            if steps > self._step_limit():
+                raise RuntimeError(f"a task did not finish in {self._step_limit():,} steps")
         err = task.error
         if err is not None:
             raise err
@@ -307,8 +307,9 @@ class Scheduler:
         self.say = tracing
         self._rr = 0  # what _pick leaves with one task
         n = 0
+        limit = self._step_limit()
         try:
-            while n < 5_000_000:
+            while n < limit:
                 try:
                     item = next(gen)
                 except StopIteration as stop:
@@ -339,10 +340,16 @@ class Scheduler:
                     self.clock += 1
                 if tasks[-1] is not task:  # the path started another task
                     return n
-            raise RuntimeError("a task did not finish in 5,000,000 steps")
+            raise RuntimeError(f"a task did not finish in {limit:,} steps")
         finally:
             task.steps += n
             self.current, self.say = prev, said
+
+    def _step_limit(self) -> int:
+        """How many steps ``_finish`` lets one task take before calling it a runaway: 5
+        million, plus 100 a frame (a migration of every page of a big machine takes
+        about 12 steps a page)."""
+        return 5_000_000 + 100 * len(self.nodes) * self.frames_per_node
 
     def _deadlock_message(self) -> str:
         lines = [f"{t.name}: {t.waiting_on}" for t in self.tasks if t.blocked]

@@ -5,7 +5,7 @@ of what every address must read back."""
 
 from __future__ import annotations
 
-from errno import EACCES, ENOENT, ENOMEM, EPERM
+from errno import EACCES, EFAULT, ENOENT, ENOMEM, EPERM
 
 import hypothesis.strategies as st
 from hypothesis import HealthCheck, settings
@@ -90,7 +90,7 @@ class EngineMachine(RuleBasedStateMachine):
         for p in self.procs:
             for vpn in sorted(p.ptes):
                 page = p.page_at(vpn * PAGE_SIZE)
-                if page is None:
+                if page is None or page.reserved:  # nothing, or the ZERO_PAGE
                     continue
                 cached = (
                     page.mapping is not None
@@ -349,9 +349,16 @@ class EngineMachine(RuleBasedStateMachine):
             return
         assert len(status) == len(addrs)
         if query and alone:
+            modern = self.variant == "modern"
             for a, s in zip(addrs, status):
                 page = p.page_at(a)
-                assert s == (page.node if p.pte(a).kind == "present" else -ENOENT)
+                pte = p.pte(a)
+                if pte.kind == "present" and not page.reserved:
+                    assert s == page.node
+                elif modern and (pte.kind == "present" or p.vma_lookup(a).file is None):
+                    assert s == -EFAULT  # 6.1: the zero page, untouched anonymous memory
+                else:
+                    assert s == -ENOENT
         elif not move_all and alone:
             assert all(s != -EACCES or p.page_at(a).mapcount > 1 for a, s in zip(addrs, status))
 
@@ -388,8 +395,8 @@ class EngineMachine(RuleBasedStateMachine):
         step); whatever is left runs later."""
         p = self.pick(self.procs, i)
         vma, addr = self.pick_addr(p, v, j, writable=write)
-        if vma is None or p.pte(addr).kind != "present":
-            return
+        if vma is None or p.pte(addr).kind != "present" or p.page_at(addr).reserved:
+            return  # nothing there, or the zero page (never migrates)
         page = p.page_at(addr)
         t = self.k.start_migrate_pages([page], 1 - page.node)
         self.started.append(t)
@@ -467,6 +474,10 @@ class BeforePatchMachine(EngineMachine):
     variant = "before-patch"
 
 
+class ModernMachine(EngineMachine):
+    variant = "modern"
+
+
 SETTINGS = settings(
     max_examples=30,
     stateful_step_count=30,
@@ -478,3 +489,5 @@ TestPatched = EngineMachine.TestCase
 TestPatched.settings = SETTINGS
 TestBeforePatch = BeforePatchMachine.TestCase
 TestBeforePatch.settings = SETTINGS
+TestModern = ModernMachine.TestCase
+TestModern.settings = SETTINGS

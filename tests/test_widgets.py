@@ -25,7 +25,7 @@ from widgets.palette import SERIES_COLOURS, STATE_COLOURS, node_colour
 DPI = 20
 # small pictures, drawn only when a test looks at them (the tests read the Figure's artists)
 FAST = {"dpi": DPI, "render": False}
-VARIANTS = ("patched", "before-patch", "unsafe-writeout")
+VARIANTS = ("patched", "before-patch", "unsafe-writeout", "modern")
 
 
 def pte_cell(ax, row, addr, procs):

@@ -12,8 +12,17 @@ so stored notebooks re-execute under nbval without marking cells.
 
 from .lab import MigrationLab
 from .palette import NODE_COLOURS, PALETTE, STATE_COLOURS
-from .plots import plot_nodes, plot_pte_map, plot_rmap, plot_success_rates, plot_timeline
-from .race import RaceExplorer
+from .plots import (
+    plot_nodes,
+    plot_pte_map,
+    plot_race_map,
+    plot_rmap,
+    plot_success_rates,
+    plot_timeline,
+    plot_trace_diff,
+    race_map_alt,
+)
+from .race import RaceExplorer, explore_race
 from .rates import SuccessRates
 from .stepper import Stepper
 
@@ -23,6 +32,10 @@ __all__ = [
     "plot_rmap",
     "plot_timeline",
     "plot_success_rates",
+    "plot_race_map",
+    "plot_trace_diff",
+    "race_map_alt",
+    "explore_race",
     "MigrationLab",
     "Stepper",
     "RaceExplorer",

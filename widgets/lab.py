@@ -40,7 +40,8 @@ class MigrationLab(FigureWidgetMixin, ipw.VBox):
 
     Settings (traits): ``mapping``, ``dirty``, ``writepage`` ("ok", "activate",
     "error", or "none"/None for a file without writepage), ``sharers`` (processes
-    mapping the page), ``nodes`` (1-8), ``variant``, ``pins`` (extra references, as
+    mapping the page), ``nodes`` (1-8), ``variant`` (one of ``pagemig.VARIANTS``: the
+    three 2.6.18 ones, or "modern" for Linux 6.1), ``pins`` (extra references, as
     get_user_pages takes), ``seed``, ``pages`` (pages per mapping).
     Buttons: ``step_button``, ``back_button``, ``run_button``, ``reset_button``.
     State for code and tests: ``kernel``, ``scenario``, ``task`` (the migration),

@@ -39,6 +39,7 @@ STATE_COLOURS = {
     "migration": PALETTE["black"],
     "file": "#BBBBBB",
     "swap": "#666666",
+    "zero": "#FFF3B0",  # pale yellow, labelled Z: the zero page is on no node
 }
 
 STATE_LABELS = {
@@ -46,6 +47,7 @@ STATE_LABELS = {
     "migration": "migration entry",
     "file": "file pte (nonlinear)",
     "swap": "swap entry",
+    "zero": "zero page (read-only, no frame)",
 }
 
 # events of a trace, by kind
@@ -71,6 +73,7 @@ SERIES_COLOURS = {
     "patched": PALETTE["blue"],
     "before-patch": PALETTE["vermillion"],
     "unsafe-writeout": PALETTE["reddish purple"],
+    "modern": PALETTE["bluish green"],
     "anonymous": PALETTE["bluish green"],
     "file linear": PALETTE["orange"],
     "file nonlinear": PALETTE["sky blue"],
@@ -103,3 +106,26 @@ def series_colour(name: str, i: int) -> str:
         return SERIES_COLOURS[name]
     cycle = list(PALETTE.values())[1:]
     return cycle[i % len(cycle)]
+
+
+# outcomes of an interleaving (pagemig.explore.OUTCOMES), for the race map: calm colours
+# for what the kernel handles, warm ones for what goes wrong, black for a kernel BUG
+OUTCOME_COLOURS = {
+    "clean": PALETTE["bluish green"],
+    "retried": PALETTE["sky blue"],
+    "slept": PALETTE["yellow"],
+    "failed": PALETTE["orange"],
+    "invariant broken": PALETTE["vermillion"],
+    "data lost": PALETTE["reddish purple"],
+    "deadlock": "#666666",
+    "oops": PALETTE["black"],
+    "cut": "#BBBBBB",
+}
+# a second cue besides colour (for print and for readers who cannot tell two fills apart)
+OUTCOME_HATCHES = {
+    "failed": "..",
+    "invariant broken": "//",
+    "data lost": "xx",
+    "oops": "",
+    "cut": "--",
+}

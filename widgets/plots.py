@@ -20,6 +20,8 @@ from pagemig.rmap import AnonVma
 from .palette import (
     KIND_COLOURS,
     KIND_MARKERS,
+    OUTCOME_COLOURS,
+    OUTCOME_HATCHES,
     STATE_COLOURS,
     STATE_LABELS,
     node_colour,
@@ -65,6 +67,8 @@ def pte_cell(kernel, pte):
     """(state, colour, label) of one pte: state is the pte kind, or "present" with the
     colour of its page's node."""
     kind = pte.kind if pte is not None else "none"
+    if kind == "present" and kernel.pfn_to_page(pte.pfn).reserved:
+        return "zero", STATE_COLOURS["zero"], pte.short()  # the shared ZERO_PAGE
     if kind == "present":
         node = kernel.pfn_to_page(pte.pfn).node
         return "present", node_colour(node), pte.short()
@@ -116,7 +120,8 @@ def plot_pte_map(kernel, processes=None, ax=None, addrs=None, highlight=None):
     """Processes x virtual pages, one colour per pte state.
 
     none (light grey), present (the colour of the node its page is on), migration
-    entry (black), nonlinear file pte (grey), swap entry (dark grey). Up to
+    entry (black), nonlinear file pte (grey), swap entry (dark grey), the zero page
+    (pale yellow, ``Z``: a read of untouched anonymous memory). Up to
     ``LABEL_COLUMNS`` columns each cell is labelled with the entry (``P12w``: present,
     pfn 12, writable; ``M12r``: read migration entry to pfn 12; ``F5``: file pte for
     file page 5). ``addrs`` limits the columns to those addresses (default: every
@@ -129,12 +134,13 @@ def plot_pte_map(kernel, processes=None, ax=None, addrs=None, highlight=None):
     nrows, ncols = len(procs), len(vpns)
     rgb = np.array([[to_rgb(c[1]) for c in row] for row in cells], dtype=float)
     swap = any(c[0] == "swap" for row in cells for c in row)
+    zero = any(c[0] == "zero" for row in cells for c in row)
     col = {vpn: i for i, vpn in enumerate(vpns)}
     hl = tuple(
         sorted({col[int(a) >> PAGE_SHIFT] for a in highlight or () if int(a) >> PAGE_SHIFT in col})
     )
     labels = ncols <= LABEL_COLUMNS
-    key = (tuple(p.pid for p in procs), tuple(vpns), kernel.nr_nodes, swap, hl)
+    key = (tuple(p.pid for p in procs), tuple(vpns), kernel.nr_nodes, swap, zero, hl)
     if _same_layout(ax, "pte", key) and nrows and ncols:
         image, *texts = ax._pagemig_dynamic[: 1 + (nrows * ncols if labels else 0)]
         image.set_data(rgb)
@@ -220,6 +226,8 @@ def plot_pte_map(kernel, processes=None, ax=None, addrs=None, highlight=None):
     ]
     if swap:
         handles.append(Patch(facecolor=STATE_COLOURS["swap"], label=STATE_LABELS["swap"]))
+    if zero:
+        handles.append(Patch(facecolor=STATE_COLOURS["zero"], label=STATE_LABELS["zero"]))
     _side_legend(
         ax,
         handles,
@@ -630,7 +638,180 @@ def plot_success_rates(frame, ax=None, by="variant"):
     return ax
 
 
+# -- the race map ----------------------------------------------------------------------------
+def _outcome_label(outcome: str) -> str:
+    from pagemig.explore import OUTCOME_LABELS
+
+    return OUTCOME_LABELS.get(outcome, outcome)
+
+
+def plot_race_map(exploration, ax=None, title=None, max_label=26):
+    """The race map of a ``pagemig.explore.Exploration``: one strip per number of steps the
+    first path (the migration) had taken when the second path took its first step, split
+    by outcome in proportion to the interleavings that start there; the legend counts the
+    interleavings of each outcome. Strips are labelled with the migration's function at
+    that step (as it runs when it goes first)."""
+    from pagemig.explore import OUTCOMES
+
+    strips = exploration.strips()
+    n = int(strips["start"].max()) + 1 if len(strips) else 1
+    ax = _ax(ax, (6.4, max(2.4, 0.17 * n + 1.2)))
+    _fresh(ax, "racemap")
+    totals = strips.groupby("start")["interleavings"].sum()
+    left = dict.fromkeys(range(n), 0.0)
+    present = [o for o in OUTCOMES if o in set(strips["outcome"])]
+    for outcome in present:
+        part = strips[strips["outcome"] == outcome]
+        ys = part["start"].to_numpy(dtype=int)
+        widths = np.array([c / totals[s] for s, c in zip(ys, part["interleavings"])], dtype=float)
+        lefts = np.array([left[y] for y in ys], dtype=float)
+        ax.barh(
+            ys,
+            widths,
+            left=lefts,
+            height=0.86,
+            color=OUTCOME_COLOURS.get(outcome, "#BBBBBB"),
+            edgecolor="white",
+            linewidth=0.4,
+            hatch=OUTCOME_HATCHES.get(outcome),
+            label=f"{_outcome_label(outcome)} ({exploration.counts.get(outcome, 0):,})",
+        )
+        for y, w in zip(ys, widths):
+            left[y] += w
+    labels = {}
+    for s, lab in zip(strips["start"], strips["label"]):
+        labels.setdefault(int(s), str(lab))
+    ticks = list(range(n))
+    ax.set_yticks(
+        ticks,
+        [f"{t} {labels.get(t, '')[:max_label]}" for t in ticks],
+        fontsize="x-small" if n > 24 else "small",
+    )
+    ax.set_ylim(n - 0.5, -0.5)
+    ax.set_xlim(0, 1)
+    ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0], ["0", "25%", "50%", "75%", "100%"])
+    ax.set_xlabel("share of the interleavings in which the second path starts there")
+    ax.set_ylabel("second path starts after migration step")
+    how = "all" if exploration.exhaustive else "cut by the bound:"
+    name = title or getattr(exploration.build, "title", None) or "race"
+    ax.set_title(
+        f"{name}\n{exploration.variant}: {how} {exploration.interleavings:,} interleavings, "
+        f"{exploration.states:,} states",
+        fontsize="medium",
+    )
+    ax.legend(
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        fontsize="small",
+        frameon=False,
+        title="outcome (interleavings)",
+        title_fontsize="small",
+    )
+    return ax
+
+
+def race_map_alt(exploration) -> str:
+    """Alt text for ``plot_race_map``: the counts, then the stretches of start positions
+    that share their outcomes, in words."""
+    strips = exploration.strips()
+    counts = "; ".join(f"{_outcome_label(o)}: {c:,}" for o, c in exploration.counts.items())
+    parts = []
+    run = None
+    for start, group in strips.groupby("start", sort=True):
+        kinds = tuple(o for o in group.sort_values("outcome")["outcome"])
+        label = str(group["label"].iloc[0])
+        if run is not None and run[2] == kinds:
+            run[1] = (start, label)
+        else:
+            if run is not None:
+                parts.append(run)
+            run = [(start, label), (start, label), kinds]
+    if run is not None:
+        parts.append(run)
+    spans = []
+    for (a, alab), (b, blab), kinds in parts:
+        where = f"step {a} ({alab})" if a == b else f"steps {a} ({alab}) to {b} ({blab})"
+        spans.append(f"after {where}: " + " or ".join(_outcome_label(o) for o in kinds))
+    return (
+        f"Race map, {exploration.variant}: {exploration.interleavings:,} interleavings "
+        f"({'exhaustive' if exploration.exhaustive else 'cut by the bound'}). {counts}. "
+        "Where the second path starts: " + "; ".join(spans) + "."
+    )
+
+
+def plot_trace_diff(frame, ax=None, rows=None, width=34):
+    """An aligned diff of several variants' traces for one schedule: one row per step of
+    the schedule (``frame`` from ``pagemig.explore.aligned_traces``), one column per
+    variant; each cell names the kernel function that step ran, coloured by event kind;
+    a cell that differs from the first variant's is outlined thick, a step a variant
+    could not take (its task asleep or finished) is left blank. ``rows``: only these
+    row positions (e.g. the differing ones and their neighbours)."""
+    variants = [c[: -len(" func")] for c in frame.columns if c.endswith(" func")]
+    data = frame if rows is None else frame.iloc[list(rows)]
+    n = len(data)
+    ax = _ax(ax, (2.2 + 2.6 * len(variants), 0.24 * n + 1.0))
+    _fresh(ax, "tracediff")
+    for j, v in enumerate(variants):
+        for i, (_, r) in enumerate(data.iterrows()):
+            func, kind, what = r[f"{v} func"], r[f"{v} kind"], r[f"{v} what"]
+            differs = (
+                j > 0
+                and not r["same"]
+                and (func != r[f"{variants[0]} func"] or what != r[f"{variants[0]} what"])
+            )
+            if func is None or (isinstance(func, float) and np.isnan(func)):
+                fill, text = "white", "—"
+            else:
+                fill = KIND_COLOURS.get(kind, "#F2F2F2")
+                text = str(func)
+                if kind in ("wait", "wake", "bug", "error", "return"):
+                    text += f" ({kind})"
+            ax.add_patch(
+                Rectangle(
+                    (j, i),
+                    0.96,
+                    0.9,
+                    facecolor=fill,
+                    edgecolor="black",
+                    linewidth=1.8 if differs else 0.3,
+                    alpha=0.9,
+                )
+            )
+            ax.text(
+                j + 0.03,
+                i + 0.45,
+                text[:width],
+                va="center",
+                ha="left",
+                fontsize="x-small",
+                color=text_colour(fill),
+            )
+    ax.set_xlim(0, len(variants))
+    ax.set_ylim(n, 0)
+    ax.set_xticks([j + 0.48 for j in range(len(variants))], variants, fontsize="small")
+    ax.xaxis.tick_top()
+    ax.set_yticks(
+        [i + 0.45 for i in range(n)],
+        [f"{int(s)} {t}" for s, t in zip(data["slot"], data["task"])],
+        fontsize="x-small",
+    )
+    ax.tick_params(length=0)
+    for sp in ax.spines.values():
+        sp.set_visible(False)
+    ndiff = int((~frame["same"]).sum())
+    ax.set_title(
+        f"One schedule, {len(variants)} kernels: {ndiff} of {len(frame)} steps differ "
+        "(thick outline)",
+        fontsize="medium",
+        pad=18,
+    )
+    return ax
+
+
 __all__ = [
+    "plot_race_map",
+    "plot_trace_diff",
+    "race_map_alt",
     "plot_pte_map",
     "plot_nodes",
     "plot_rmap",
