@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from .bench import cmd_bench
+from .homework import cmd_homework
 from .launch import cmd_lab, cmd_present, cmd_reset
 from .site import cmd_site
 
@@ -47,6 +48,7 @@ COMMANDS = {
     "present": (cmd_present, "show the lecture notebook, or [CHAPTER], under Voilà, code hidden"),
     "reset": (cmd_reset, "restore [CHAPTER] (default: every chapter) of your copy of the book"),
     "site": (cmd_site, "build the book as a static website in [DIR] (default: build/site)"),
+    "homework": (cmd_homework, "print a chapter's problems for a seed (-c: with answers)"),
 }
 
 

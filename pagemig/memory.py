@@ -102,9 +102,18 @@ def mark_page_accessed(page) -> None:
         page.referenced = True
 
 
-def alloc_page_vma(k, proc):
-    """alloc_page_vma(): a frame on the process's node, else the next nodes in order."""
+def alloc_page_vma(k, proc, vma=None):
+    """alloc_page_vma(): a frame on the process's node, else the next nodes in order;
+    under a VMA's MPOL_BIND (mbind) only on the bind nodes."""
     nodes = k.nodes
+    if vma is not None and vma.policy_nodes:
+        from .mempolicy import policy_nodes
+
+        for n in policy_nodes(k, proc, vma):
+            page = nodes[n].alloc_page("alloc")
+            if page is not None:
+                return page
+        raise OutOfMemory(f"pid {proc.pid}: the bind nodes of {vma!r} have no free frame")
     for i in range(len(nodes)):
         page = nodes[(proc.node + i) % len(nodes)].alloc_page("alloc")
         if page is not None:
@@ -157,7 +166,7 @@ def do_anonymous_page(k, proc, vma, address: int, write: bool):
         )
         return None
     proc.anon_vma_prepare(vma)
-    page = alloc_page_vma(k, proc)
+    page = alloc_page_vma(k, proc, vma)
     page.uptodate = True
     page.lru = True
     move_ref(page, "alloc", "pte")  # the allocation reference becomes the pte's
@@ -231,7 +240,7 @@ def do_no_page(k, proc, vma, address: int, write: bool, pgoff: int, orig: Pte | 
     if write and not vma.shared:
         # COW straight away: an anonymous copy.
         proc.anon_vma_prepare(vma)
-        new = alloc_page_vma(k, proc)
+        new = alloc_page_vma(k, proc, vma)
         new.data = bytearray(page.read_bytes())
         new.uptodate = True
         new.lru = True
@@ -281,7 +290,7 @@ def do_swap_page(k, proc, vma, address: int, write: bool, pte: Pte):
     swap = k.swap
     page = swap.page_tree.get(slot)
     if page is None:
-        page = alloc_page_vma(k, proc)
+        page = alloc_page_vma(k, proc, vma)
         page.data = bytearray(swap.device.get(slot, bytes(PAGE_SIZE)))
         page.uptodate = True
         page.lru = True
@@ -380,7 +389,7 @@ def do_wp_page(k, proc, vma, address: int, pte: Pte):
         )
         return None
     proc.anon_vma_prepare(vma)
-    new = alloc_page_vma(k, proc)
+    new = alloc_page_vma(k, proc, vma)
     new.data = bytearray(old.read_bytes())
     new.uptodate = True
     new.lru = True
@@ -411,7 +420,7 @@ def _cow_zero_page(k, proc, vma, address: int):
     vpn = address >> PAGE_SHIFT
     zero = k.zero_page
     proc.anon_vma_prepare(vma)
-    new = alloc_page_vma(k, proc)
+    new = alloc_page_vma(k, proc, vma)
     new.uptodate = True
     new.lru = True
     move_ref(new, "alloc", "pte")

@@ -9,11 +9,21 @@ refuses VM_LOCKED (mlocked), VM_IO, VM_PFNMAP and VM_RESERVED, so migrate_pages(
 leaves mlocked memory where it is (move_pages(2) does not ask, and moves it); its
 page walk skips the ZERO_PAGE (PageReserved).
 
+``sys_mbind`` / ``do_mbind`` (MPOL_BIND of a whole VMA, with MPOL_MF_STRICT,
+MPOL_MF_MOVE, MPOL_MF_MOVE_ALL): ``check_range(... | MPOL_MF_INVERT)`` collects the
+pages *not* on the policy's nodes, ``mbind_range`` sets the VMA's policy,
+``migrate_pages(new_vma_page)`` moves them onto the bind nodes, and a page that
+failed with MPOL_MF_STRICT makes the call -EIO (E37). STRICT without MOVE is -EIO
+as soon as a page is misplaced, before any policy is set. 2.6.18 walks a VMA that
+vma_migratable() refuses when STRICT is given (and moves its pages anyway).
+
 ``variant="modern"`` (6.1's kernel_migrate_pages and queue_pages_range; the trace
 keeps the 2.6.18 names, the steps being the same): the permission check is
 ``ptrace_may_access()``; ``vma_migratable()`` refuses only VM_IO and VM_PFNMAP
 (mlocked pages are migratable since the unevictable LRU of 2.6.28), and the
-zero page is no normal page (vm_normal_page()), so it is skipped as well.
+zero page is no normal page (vm_normal_page()), so it is skipped as well. 6.1's
+mbind treats a refused VMA, or (with STRICT) a page it cannot isolate, as
+"unmovable": the policy is set, the rest migrates, and the call is -EIO.
 
 Simplifications: node masks are Python iterables of node ids; a node id that
 does not exist is EINVAL (2.6.18 only rejects ids beyond MAX_NUMNODES); there
@@ -22,9 +32,9 @@ are no cpusets and no per-VMA ``vm_ops->migrate`` hooks.
 
 from __future__ import annotations
 
-from errno import EINVAL, EPERM, ESRCH
+from errno import EINVAL, EIO, EPERM, ESRCH
 
-from .constants import MPOL_MF_MOVE, MPOL_MF_MOVE_ALL, PAGE_SHIFT
+from .constants import MPOL_MF_MOVE, MPOL_MF_MOVE_ALL, MPOL_MF_STRICT, PAGE_SHIFT
 from .migrate import isolate_lru_page, migrate_pages, migrate_prep
 from .move_pages import syscall_error
 from .page import PageList
@@ -136,3 +146,119 @@ def migrate_to_node(k, proc, source: int, dest: int, flags: int):
         return k.nodes[dest].alloc_page("alloc"), None
 
     return (yield from migrate_pages(k, lst, new_node_page, None))
+
+
+MPOL_MF_VALID = MPOL_MF_STRICT | MPOL_MF_MOVE | MPOL_MF_MOVE_ALL
+
+
+def nodelist(nodes) -> str:
+    """nodelist_scnprintf(): "1", "0-1", "0,2-3"."""
+    out, run = [], []
+    for n in sorted(nodes):
+        if run and n == run[-1] + 1:
+            run.append(n)
+            continue
+        if run:
+            out.append(f"{run[0]}-{run[-1]}" if len(run) > 1 else str(run[0]))
+        run = [n]
+    if run:
+        out.append(f"{run[0]}-{run[-1]}" if len(run) > 1 else str(run[0]))
+    return ",".join(out)
+
+
+def policy_nodes(k, proc, vma) -> list[int] | None:
+    """The nodes an allocation for ``vma`` may use, nearest first, or None (no policy:
+    the process's node, then the others). MPOL_BIND in 2.6.18 builds its zonelist in
+    node order (lowest node first); 6.1 starts from the local node if it is allowed."""
+    nodes = getattr(vma, "policy_nodes", None) if vma is not None else None
+    if not nodes:
+        return None
+    nodes = sorted(nodes)
+    if k.variant == "modern" and proc.node in nodes:
+        nodes.remove(proc.node)
+        nodes.insert(0, proc.node)
+    return nodes
+
+
+def sys_mbind(k, proc, vma, nodes: list[int], flags: int):
+    """sys_mbind(start, len, MPOL_BIND, nmask, maxnode, flags) -> do_mbind()."""
+    nodes = sorted(set(nodes))
+    yield k.say and (
+        "sys_mbind",
+        f"pid {proc.pid}: {vma.start:#x} +{vma.pages} pages: MPOL_BIND {nodes}, flags {flags:#x}",
+        {"pid": proc.pid, "addr": vma.start},
+    )
+    if flags & ~MPOL_MF_VALID:
+        return syscall_error(EINVAL, f"flags {flags:#x}: only MPOL_MF_STRICT, MOVE, MOVE_ALL")
+    if flags & MPOL_MF_MOVE_ALL and not proc.cap_sys_nice:
+        return syscall_error(EPERM, "MPOL_MF_MOVE_ALL needs CAP_SYS_NICE")
+    if not nodes:
+        return syscall_error(EINVAL, "MPOL_BIND with an empty node mask")
+    for n in nodes:
+        if not 0 <= n < len(k.nodes):
+            return syscall_error(EINVAL, f"node {n} does not exist")
+    return (yield from do_mbind(k, proc, vma, nodes, flags))
+
+
+def do_mbind(k, proc, vma, nodes: list[int], flags: int):
+    """do_mbind(): check_range() (pages not on ``nodes``), mbind_range(), migrate_pages()."""
+    modern = k.variant == "modern"
+    move = flags & (MPOL_MF_MOVE | MPOL_MF_MOVE_ALL)
+    if move:
+        yield from migrate_prep(k)
+    lst = PageList()
+    unmovable = 0
+    misplaced = False
+    migratable = vma_migratable(k, vma)
+    if flags & MPOL_MF_STRICT or (move and migratable):
+        for addr in vma.addresses():
+            pte = proc.ptes.get(addr >> PAGE_SHIFT)
+            if pte is None or pte.kind != "present":
+                continue
+            page = k.pfn_to_page(pte.pfn)
+            if page.reserved or page.node in nodes or page in lst:
+                continue  # the zero page; on a policy node already (MPOL_MF_INVERT)
+            if not move:
+                misplaced = True  # STRICT alone: check_pte_range stops here
+                break
+            if modern and not migratable:
+                unmovable += 1
+                break
+            # migrate_page_add(): shared pages only with MPOL_MF_MOVE_ALL
+            if flags & MPOL_MF_MOVE_ALL or page.mapcount == 1:
+                if isolate_lru_page(k, page, lst) and modern and flags & MPOL_MF_STRICT:
+                    unmovable += 1
+    yield k.say and (
+        "check_range",
+        f"pid {proc.pid} {vma.start:#x}: {len(lst)} page(s) off nodes {nodes} queued"
+        + (", a misplaced page and no MPOL_MF_MOVE: -EIO" if misplaced else "")
+        + (f", {unmovable} unmovable" if unmovable else "")
+        + ("" if migratable else " (vma_migratable() refuses the vma)"),
+        {"pid": proc.pid, "addr": vma.start, "pages": len(lst), "unmovable": unmovable},
+    )
+    if misplaced:
+        return syscall_error(EIO, "MPOL_MF_STRICT: a page is not on the policy's nodes")
+    # mbind_range(): the whole VMA gets the policy
+    vma.policy_nodes = tuple(nodes)
+    vma.policy = ("bind:" if modern else "bind=") + nodelist(nodes)
+    yield k.say and (
+        "mbind_range",
+        f"pid {proc.pid} {vma.start:#x}-{vma.end:#x}: policy {vma.policy}",
+        {"pid": proc.pid, "addr": vma.start},
+    )
+    nr_failed = 0
+    if lst:
+
+        def new_vma_page(k, page, private):
+            for n in policy_nodes(k, proc, vma):
+                newpage = k.nodes[n].alloc_page("alloc")
+                if newpage is not None:
+                    return newpage, None
+            return None, None
+
+        nr_failed = yield from migrate_pages(k, lst, new_vma_page, None)
+    if unmovable or (nr_failed and flags & MPOL_MF_STRICT):
+        return syscall_error(
+            EIO, "MPOL_MF_STRICT: some page could not be moved onto the policy's nodes"
+        )
+    return 0

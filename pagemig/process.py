@@ -3,7 +3,8 @@
 Models struct mm_struct and struct vm_area_struct (include/linux/mm.h,
 include/linux/sched.h), do_mmap_pgoff() and anon_vma_prepare() (mm/mmap.c,
 mm/rmap.c), copy_page_range()/copy_one_pte() for fork (mm/memory.c),
-mprotect's change_pte_range() (mm/mprotect.c), mlock (mm/mlock.c),
+mprotect's change_pte_range() (mm/mprotect.c), mlock (mm/mlock.c), mbind
+(the system call; its path is in mempolicy.py),
 sys_remap_file_pages() (mm/fremap.c) and exit_mmap()'s zap (mm/memory.c).
 
 ``find_vma`` is the kernel's: the first VMA that *ends above* an address, which
@@ -53,6 +54,9 @@ class Vma:
         self.io = False
         self.pfnmap = False
         self.reserved = False
+        # the VMA's mempolicy (mbind): None, or MPOL_BIND's nodes and its mpol_to_str()
+        self.policy_nodes: tuple[int, ...] | None = None
+        self.policy: str | None = None
         self.anon_vma: AnonVma | None = None
         self.nl_cursor = 0  # vm_private_data: the nonlinear scan cursor
 
@@ -284,6 +288,7 @@ class Process:
             nv = Vma(child, vma.start, vma.end, vma.pgoff, vma.file, vma.shared, vma.write)
             nv.locked = False  # VM_LOCKED is not inherited
             nv.nonlinear = vma.nonlinear
+            nv.policy_nodes, nv.policy = vma.policy_nodes, vma.policy  # mpol_copy()
             if vma.anon_vma is not None:
                 nv.anon_vma = vma.anon_vma
                 vma.anon_vma.head.append(nv)
@@ -381,6 +386,37 @@ class Process:
             {"pid": self.pid, "addr": vma.start},
         )
 
+    def mbind(self, addr: int, pages: int, nodes, flags: int = 0) -> int:
+        """mbind(addr, len, MPOL_BIND, nodes, flags) on a whole VMA: later faults there
+        allocate on ``nodes`` only; with MPOL_MF_MOVE (MOVE_ALL) the VMA's pages that
+        are elsewhere migrate onto them; MPOL_MF_STRICT makes a page that stays
+        elsewhere -EIO. Returns 0; the kernel's errors raise OSError (EINVAL, EPERM,
+        EIO). Other policies (interleave, preferred) are not modelled."""
+        self._check_alive()
+        vma = self._vma_or_fault(addr)
+        if addr != vma.start or pages != vma.pages:
+            raise ValueError("mbind: the model binds whole VMAs only")
+        return self.kernel._syscall_result(
+            self.kernel._finish(self.start_mbind(addr, pages, nodes, flags))
+        )
+
+    def start_mbind(self, addr: int, pages: int, nodes, flags: int = 0):
+        """mbind started as a task (see ``mbind``); its result is 0 or an OSError value."""
+        from .mempolicy import sys_mbind
+
+        self._check_alive()
+        vma = self._vma_or_fault(addr)
+        if addr != vma.start or pages != vma.pages:
+            raise ValueError("mbind: the model binds whole VMAs only")
+        nodes = list(nodes)
+        if not all(isinstance(n, int) and not isinstance(n, bool) for n in nodes):
+            raise TypeError("mbind: nodes must be ints")
+        if not isinstance(flags, int):
+            raise TypeError("mbind: flags must be an int (MPOL_MF_STRICT, MOVE, MOVE_ALL)")
+        return self.kernel._start(
+            "mbind", sys_mbind(self.kernel, self, vma, nodes, flags), "migrate"
+        )
+
     def mlock(self, addr: int, pages: int) -> None:
         """mlock() a whole VMA (VM_LOCKED). The core migration ignores it (move_pages
         moves such pages); 2.6.18's migrate_pages(2) skips the VMA (vma_migratable),
@@ -467,6 +503,8 @@ class Process:
             for start, stop, off in pieces:
                 nv = Vma(self, start, stop, off, vma.file, vma.shared, vma.write)
                 nv.locked = vma.locked  # MAP_LOCKED if the vma was VM_LOCKED
+                if start != addr:  # the split-off parts keep the policy; do_mmap's has none
+                    nv.policy_nodes, nv.policy = vma.policy_nodes, vma.policy
                 self._link_vma(nv)
                 fresh.append(nv)
             self._vma_merge(fresh)
@@ -497,7 +535,8 @@ class Process:
                 and x.end == y.start
                 and x.file is not None
                 and x.file is y.file
-                and (x.shared, x.write, x.locked) == (y.shared, y.write, y.locked)
+                and (x.shared, x.write, x.locked, x.policy_nodes)
+                == (y.shared, y.write, y.locked, y.policy_nodes)
                 and not (x.io or x.pfnmap or x.reserved or y.io or y.pfnmap or y.reserved)
                 and x.anon_vma is None
                 and y.anon_vma is None
@@ -505,6 +544,7 @@ class Process:
             ):
                 merged = Vma(self, x.start, y.end, x.pgoff, x.file, x.shared, x.write)
                 merged.locked = x.locked
+                merged.policy_nodes, merged.policy = x.policy_nodes, x.policy
                 self._unlink_vma(x)
                 self._unlink_vma(y)
                 self._link_vma(merged)

@@ -131,7 +131,7 @@ def test_misuse_is_refused_clearly():
 
 
 # -- the ready-made races as a model check -------------------------------------------------------
-@pytest.mark.parametrize("variant", ["patched", "before-patch"])
+@pytest.mark.parametrize("variant", ["patched", "before-patch", "modern"])
 @pytest.mark.parametrize("name", list(RACES))
 def test_no_interleaving_breaks_the_kernel(name, variant):
     ex = explored(name, variant)

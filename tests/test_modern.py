@@ -6,12 +6,12 @@ shows the switch, so that a test fails if the switch is missing in either direct
 
 from __future__ import annotations
 
-from errno import EACCES, EBUSY, EFAULT, EINVAL, ENODEV, ENOENT, ENOMEM, EPERM
+from errno import EACCES, EBUSY, EFAULT, EINVAL, EIO, ENODEV, ENOENT, ENOMEM, EPERM
 
 import pytest
 from conftest import step_until
 
-from pagemig import MPOL_MF_MOVE_ALL, PAGE_SIZE, Kernel
+from pagemig import MPOL_MF_MOVE, MPOL_MF_MOVE_ALL, MPOL_MF_STRICT, PAGE_SIZE, Kernel
 from pagemig.constants import VARIANTS, ZERO_PFN
 from pagemig.errors import InvalidArgument, NotModelled
 
@@ -427,3 +427,65 @@ def test_migration_lab_offers_modern():
     sc = lab.scenario
     assert all(p.pte(a).kind == "present" for p, a in zip(sc.processes, sc.addrs))
     assert sc.page.node == 1 and lab.kernel.vmstat["pgmigrate_refault"] == 0
+
+
+# -- mbind(2) -------------------------------------------------------------------------------
+@pytest.mark.parametrize("variant", ["patched", "modern"])
+def test_mbind_move_binds_and_migrates(variant):
+    from pagemig.proc import render_numa_maps
+
+    k = kernel(variant)
+    p, v, addrs = written(k, 2)
+    assert p.mbind(v.start, 2, [1], MPOL_MF_MOVE) == 0
+    assert [p.page_at(a).node for a in addrs] == [1, 1]
+    # mpol_to_str(): 2.6.18 wrote bind=1, kernels since 2.6.26 bind:1
+    assert render_numa_maps(p).split()[1] == ("bind:1" if variant == "modern" else "bind=1")
+    w = p.mmap(1)
+    p.mbind(w.start, 1, [1])  # no MOVE: only later faults follow the policy
+    p.write(w.start, b"after")
+    assert p.page_at(w.start).node == 1
+    c = p.fork()  # the policy is inherited
+    c.write(w.start, b"child")
+    assert c.page_at(w.start).node == 1
+    k.check()
+
+
+@pytest.mark.parametrize("variant", ["patched", "modern"])
+def test_mbind_strict(variant):
+    k = kernel(variant)
+    p, v, (a, b) = written(k, 2)
+    k.pin(p.page_at(a))
+    with pytest.raises(OSError) as ei:  # E37: the policy is set, the free page moves
+        p.mbind(v.start, 2, [1], MPOL_MF_STRICT | MPOL_MF_MOVE)
+    assert ei.value.errno == EIO
+    assert [p.page_at(a).node, p.page_at(b).node] == [0, 1] and v.policy_nodes == (1,)
+    u = p.mmap(1)
+    p.write(u.start, b"x")
+    with pytest.raises(OSError) as ei:  # STRICT alone: -EIO before any policy is set
+        p.mbind(u.start, 1, [1], MPOL_MF_STRICT)
+    assert ei.value.errno == EIO and u.policy_nodes is None
+    assert p.mbind(u.start, 1, [0], MPOL_MF_STRICT) == 0  # nothing misplaced
+    k.check()
+
+
+@pytest.mark.parametrize("variant", ["patched", "modern"])
+def test_mbind_whole_call_errors_and_mlock(variant):
+    k = kernel(variant)
+    p, v, addrs = written(k, 2)
+    for nodes, flags, err in (([1], 1 << 5, EINVAL), ([], MPOL_MF_MOVE, EINVAL), ([7], 0, EINVAL)):
+        with pytest.raises(OSError) as ei:
+            p.mbind(v.start, 2, nodes, flags)
+        assert ei.value.errno == err
+    user = k.spawn(privileged=False)
+    _, uv, _ = written(k, 1, proc=user)
+    with pytest.raises(OSError) as ei:
+        user.mbind(uv.start, 1, [1], MPOL_MF_MOVE_ALL)
+    assert ei.value.errno == EPERM
+    with pytest.raises(ValueError, match="whole VMAs"):
+        p.mbind(v.start, 1, [1])
+    p.mlock(v.start, 2)
+    assert p.mbind(v.start, 2, [1], MPOL_MF_MOVE) == 0
+    # 2.6.18's vma_migratable() refuses VM_LOCKED: the pages stay; 6.1 moves them
+    moved = [p.page_at(a).node for a in addrs]
+    assert moved == ([1, 1] if variant == "modern" else [0, 0])
+    k.check()

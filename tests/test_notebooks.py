@@ -395,46 +395,107 @@ def test_stored_outputs_are_complete_and_clean(path):
     assert "widgets" not in nb.get("metadata", {}), "widget state stored: drop it"
 
 
+# The chapters whose exercises are the package's (widgets.exercises.chNN), shown as
+# widgets with exercise("N.M"); the others still build Exercise(...) in the notebook.
+CONVERTED = ("01-pages-ptes-rmaps", "03-file-pages-and-the-patch", "04-nonlinear-mappings")
+
+
+def _calls(nb: dict, name: str) -> list[ast.Call]:
+    return [
+        node
+        for code in code_of(nb)
+        for node in ast.walk(ast.parse(code))
+        if isinstance(node, ast.Call) and (_chain(node.func) or [""])[-1] == name
+    ]
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_each_chapter_states_goals_and_ends_with_three_exercises(path):
     nb = load(path)
     text = "\n".join(source(c) for c in nb["cells"] if c["cell_type"] == "markdown")
     assert re.search(r"learning goals", text, re.I), "no learning goals"
-    made = sum(
-        isinstance(node, ast.Call) and (_chain(node.func) or [""])[-1] == "Exercise"
-        for code in code_of(nb)
-        for node in ast.walk(ast.parse(code))
-    )
+    made = len(_calls(nb, "Exercise")) + len(_calls(nb, "exercise"))
     assert made >= 3, f"{made} exercises"
 
 
+@pytest.mark.parametrize("path", [BOOK / f"{c}.ipynb" for c in CONVERTED], ids=lambda p: p.stem)
+def test_converted_chapters_show_the_packages_exercises_and_hold_no_solver(path):
+    """Every exercise of the chapter's module is shown, as a widget, in order; the
+    notebook builds none itself and defines no function after its Exercises heading
+    (the solvers live in widgets/exercises/chNN.py, not in the cell above the question)."""
+    from widgets.exercises import chapter
+
+    nb = load(path)
+    n = int(path.stem[:2])
+    shown = [c.args[0].value for c in _calls(nb, "exercise")]
+    assert shown == [ex.key for ex in chapter(n)]
+    assert _calls(nb, "Exercise") == []
+    cells = nb["cells"]
+    head = next(
+        i
+        for i, c in enumerate(cells)
+        if c["cell_type"] == "markdown" and "## Exercises" in source(c)
+    )
+    for cell in cells[head:]:
+        if cell["cell_type"] != "code":
+            continue
+        tree = ast.parse(strip_magics(source(cell)))
+        assert not any(
+            isinstance(node, (ast.FunctionDef, ast.Lambda)) for node in ast.walk(tree)
+        ), f"a solver in the notebook: {source(cell)!r}"
+
+
 OTHER_SEEDS = range(8)
+
+
+def _wrong_for(ex):
+    """A well-formed answer the engine rejects, or None if none is easy to name."""
+    if ex.kind == "order":
+        return list(reversed(ex.answer))
+    if ex.kind == "design":
+        import itertools
+
+        for combo in itertools.product(*ex.controls.values()):
+            settings = dict(zip(ex.controls, combo))
+            if not ex.is_correct(settings):
+                return settings
+        raise AssertionError(f"{ex.title}: every machine passes: the design checks nothing")
+    if ex.choices is not None:
+        return next((c for c in ex.choices if not ex.is_correct(c)), None)
+    return "surely not this"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_every_exercise_can_be_solved_and_checked(path, capsys):
     """The stored notebook only shows the questions (``check(None)`` computes nothing),
     so run its code here and make each exercise compute its answer, for its own seed
-    and for other seeds a reader may try, and accept it; a wrong answer gets a hint."""
+    and for other seeds a reader may try, and accept it; a wrong answer gets a hint.
+    The widgets' exercises (converted chapters) must also pass the giveaway rule."""
     import matplotlib
 
     matplotlib.use("Agg")
+    from widgets.exercise_widget import ExerciseWidget
+    from widgets.exercises import giveaways
     from widgets.quiz import Exercise
 
     namespace = {"__name__": "__main__"}
     for code in code_of(load(path)):
         exec(compile(code, str(path), "exec"), namespace)  # noqa: S102 - the book's own code
-    exercises = [v for v in namespace.values() if isinstance(v, Exercise)]
+    shown = [v for v in namespace.values() if isinstance(v, (Exercise, ExerciseWidget))]
+    exercises = [v.exercise if isinstance(v, ExerciseWidget) else v for v in shown]
     assert len(exercises) >= 3
     for ex in exercises:
         for other in [ex, *(ex.with_seed(s) for s in OTHER_SEEDS)]:
             answer = other.answer
             assert other.check(answer).correct is True, f"{other.title} seed {other.seed}"
             assert other.text and "{" not in other.text, f"{other.title}: unformatted question"
-        wrong = "surely not this" if ex.choices is None else None
+        wrong = _wrong_for(ex)
         if wrong is not None:
             feedback = ex.check(wrong)
             assert feedback.correct is False and "Hint:" in repr(feedback)
+    if path.stem in CONVERTED:
+        problems = [why for v in shown for why in giveaways(v.exercise)]
+        assert problems == []
     capsys.readouterr()
 
 

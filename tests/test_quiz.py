@@ -225,3 +225,99 @@ def test_params_may_not_override_the_seed():
     ex = Exercise("q", solve=lambda p: 1, hint="h", params=lambda rng: {"seed": 5})
     with pytest.raises(ValueError):
         ex.answer  # noqa: B018
+
+
+# -- kinds and tiers -------------------------------------------------------------------
+def _judge_even(answer, p):
+    total = sum(answer.values()) if isinstance(answer, dict) else 0
+    return total % 2 == 0, f"the settings add up to {total}"
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"kind": "guess"}, "kind must be one of"),
+        ({"tier": "hard"}, "tier must be one of"),
+        ({"kind": "order", "judge": _judge_even}, "needs the steps"),
+        ({"kind": "design", "judge": _judge_even}, "needs the controls"),
+        ({"kind": "design", "controls": {"a": [1, 2]}}, "needs a judge"),
+        ({"kind": "order", "steps": ["x", "y"]}, "needs a judge"),
+        ({"kind": "explain"}, "needs its choices"),
+        ({"kind": "design", "controls": {"a": []}, "judge": _judge_even}, "non-empty list"),
+    ],
+)
+def test_kinds_are_checked_before_anything_runs(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        Exercise("q", solve=lambda p: 1, hint="h", **kwargs)
+    with pytest.raises(TypeError):
+        Exercise("q", solve=lambda p: 1, hint="h", kind="design", controls={"a": [1]}, judge=3)
+
+
+def test_a_design_is_judged_by_running_it_and_with_seed_keeps_everything():
+    ex = Exercise(
+        "make the settings add up to an even number",
+        solve=lambda p: {"a": 1, "b": 1},
+        judge=_judge_even,
+        controls={"a": [0, 1, 2], "b": [1, 3]},
+        kind="design",
+        tier="think",
+        capstone=True,
+        key="9.1",
+        hint="odd plus odd",
+        seed=2,
+    )
+    assert ex.title == "Exercise 9.1" and not ex.seeded
+    fb = ex.check({"a": 2, "b": 3})
+    assert (
+        fb.correct is False and "add up to 5" in fb.message and "Hint: odd plus odd" in fb.message
+    )
+    fb = ex.check({"a": "1", "b": 3})  # digits in a string, as a text box gives them
+    assert fb.correct is True and "add up to 4" in fb.message
+    assert ex.check({"b": 1}).correct is False  # a missing setting takes its first value: 0 + 1
+    assert "one answer is a=1, b=1" in ex.reveal().message
+    other = ex.with_seed(5)
+    assert (other.kind, other.tier, other.capstone, other.key, other.judge) == (
+        "design",
+        "think",
+        True,
+        "9.1",
+        _judge_even,
+    )
+    assert "a in {0, 1, 2}; b in {1, 3}" in other.answer_format()
+
+
+def test_order_steps_are_shuffled_by_the_seed_and_judged_as_a_permutation():
+    def judge(order, p):
+        return order == ["a", "b", "c", "d"], "ran " + " ".join(order)
+
+    ex = Exercise(
+        "order",
+        solve=lambda p: list("abcd"),
+        judge=judge,
+        steps=list("abcd"),
+        kind="order",
+        hint="alphabet",
+    )
+    shuffles = {ex.with_seed(s).steps for s in range(12)}
+    assert all(sorted(s) == list("abcd") for s in shuffles) and len(shuffles) > 3
+    assert ex.with_seed(4).steps == ex.with_seed(4).steps
+    assert ex.check(list("abcd")).correct is True
+    fb = ex.check(list("abdc"))
+    assert fb.correct is False and "ran a b d c" in fb.message
+    assert "give every step once" in ex.check(list("abc")).message
+    assert "correct, your order" in ex.check(list("abcd")).message
+
+
+def test_choices_may_depend_on_the_parameters():
+    ex = Exercise(
+        "pick {n}",
+        solve=lambda p: p.n,
+        params=lambda rng: {"n": rng.randint(1, 3)},
+        choices=lambda p: list(range(1, p.n + 2)),
+        hint="h",
+        seed=1,
+    )
+    assert ex.choices == tuple(range(1, ex.params.n + 2))
+    assert ex.check(ex.params.n + 5).message.endswith(
+        "is not one of the choices: " + ", ".join(map(str, ex.choices)) + "."
+    )

@@ -8,23 +8,34 @@ compositions whose settings are traits and which display in one line::
 
 Figures reach the page as PNG bytes in an ``ipywidgets.Image`` (rendered with Agg),
 so stored notebooks re-execute under nbval without marking cells.
+
+The names below are imported when first used, so that ``widgets.quiz`` and
+``widgets.exercises`` (the exercises and their solvers, which ``pagemig homework``
+prints) load without ipywidgets or matplotlib.
 """
 
-from .lab import MigrationLab
-from .palette import NODE_COLOURS, PALETTE, STATE_COLOURS
-from .plots import (
-    plot_nodes,
-    plot_pte_map,
-    plot_race_map,
-    plot_rmap,
-    plot_success_rates,
-    plot_timeline,
-    plot_trace_diff,
-    race_map_alt,
-)
-from .race import RaceExplorer, explore_race
-from .rates import SuccessRates
-from .stepper import Stepper
+import importlib
+
+_WHERE = {
+    "MigrationLab": ".lab",
+    "NODE_COLOURS": ".palette",
+    "PALETTE": ".palette",
+    "STATE_COLOURS": ".palette",
+    "plot_nodes": ".plots",
+    "plot_pte_map": ".plots",
+    "plot_race_map": ".plots",
+    "plot_rmap": ".plots",
+    "plot_success_rates": ".plots",
+    "plot_timeline": ".plots",
+    "plot_trace_diff": ".plots",
+    "race_map_alt": ".plots",
+    "RaceExplorer": ".race",
+    "explore_race": ".race",
+    "SuccessRates": ".rates",
+    "Stepper": ".stepper",
+    "ExerciseWidget": ".exercise_widget",
+    "exercise": ".exercise_widget",
+}
 
 __all__ = [
     "plot_pte_map",
@@ -40,7 +51,21 @@ __all__ = [
     "Stepper",
     "RaceExplorer",
     "SuccessRates",
+    "ExerciseWidget",
+    "exercise",
     "PALETTE",
     "NODE_COLOURS",
     "STATE_COLOURS",
 ]
+
+
+def __getattr__(name):
+    if name in _WHERE:
+        value = getattr(importlib.import_module(_WHERE[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'widgets' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

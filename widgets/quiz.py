@@ -27,6 +27,19 @@ Answers are compared after normalising them: strings ignore case and repeated
 spaces; an int answer may be given as its digits in a string; floats compare
 within ``tol``; lists compare element by element (in any order with
 ``unordered=True``).
+
+Kinds and tiers (issue 11). ``kind`` says what the reader does: *compute* a
+number, *predict* what the engine does next (a scenario stepped to a point),
+*order* a kernel path's steps (``steps``: the engine runs the reader's order),
+*design* a machine from a few ``controls`` (the engine builds and runs it) or
+*explain* by choosing among misconceptions (``choices`` with a ``hints`` entry
+each). ``tier`` is "check", "apply" or "think"; ``capstone=True`` marks the
+chapter's last, largest exercise. For *order* and *design* there is no single
+answer: ``judge(answer, p) -> (ok, message)`` runs the engine on the reader's
+answer, and ``solve`` gives one correct answer for :meth:`reveal`.
+
+The chapters' exercises live in :mod:`widgets.exercises` (one module per
+chapter); :mod:`widgets.exercise_widget` shows one with buttons.
 """
 
 from __future__ import annotations
@@ -36,7 +49,10 @@ import random
 from collections.abc import Callable, Mapping
 from types import SimpleNamespace
 
-__all__ = ["Exercise", "Feedback"]
+__all__ = ["Exercise", "Feedback", "KINDS", "TIERS"]
+
+KINDS = ("predict", "order", "design", "explain", "compute")
+TIERS = ("check", "apply", "think")
 
 _WRONG_BEFORE_REVEAL_TIP = 2
 
@@ -106,6 +122,8 @@ def _same(given, expected, tol: float | None) -> bool:
 
 
 def _show(value) -> str:
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k}={_show(v)}" for k, v in value.items())
     if isinstance(value, float):
         return f"{value:.4g}"
     if isinstance(value, (list, tuple)):
@@ -129,9 +147,16 @@ class Exercise:
     ``explain``: shown by :meth:`reveal` and after a correct answer; text
     formatted with the parameters and ``answer``, or a callable
     ``(p, answer) -> str``.
-    ``choices``: the allowed answers, if it is a multiple-choice question.
+    ``choices``: the allowed answers, if it is a multiple-choice question (a list,
+    or a callable taking the parameters).
     ``unordered``: a list answer may come in any order. ``tol``: tolerance for
     numbers.
+    ``kind``, ``tier``, ``capstone``, ``key``: see the module docstring; ``key``
+    names the exercise in its chapter ("3.2").
+    ``judge``: ``(answer, p) -> (ok, message)``, for answers the engine must run
+    (order, design) rather than compare. ``steps``: the items an *order* answer
+    arranges (list or callable of the parameters). ``controls``: for *design*, a
+    dict from setting name to the list of values it may take.
     """
 
     def __init__(
@@ -144,10 +169,17 @@ class Exercise:
         params: Callable | None = None,
         hints: Mapping | Callable | None = None,
         explain: str | Callable | None = None,
-        choices: list | tuple | None = None,
+        choices: list | tuple | Callable | None = None,
         unordered: bool = False,
         tol: float | None = None,
-        title: str = "Exercise",
+        title: str | None = None,
+        kind: str = "compute",
+        tier: str = "check",
+        capstone: bool = False,
+        key: str | None = None,
+        judge: Callable | None = None,
+        steps: list | tuple | Callable | None = None,
+        controls: Mapping | None = None,
     ):
         if not (isinstance(question, str) or callable(question)):
             raise TypeError("question must be a str or a callable taking the parameters")
@@ -163,6 +195,41 @@ class Exercise:
             raise TypeError("hints must be a dict or a callable (answer, expected, p) -> str")
         if tol is not None and tol < 0:
             raise ValueError("tol must be non-negative")
+        if kind not in KINDS:
+            raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
+        if tier not in TIERS:
+            raise ValueError(f"tier must be one of {', '.join(TIERS)}, got {tier!r}")
+        if judge is not None and not callable(judge):
+            raise TypeError("judge must be a callable (answer, p) -> (ok, message)")
+        if kind == "order" and steps is None:
+            raise ValueError("an order exercise needs the steps to put in order")
+        if kind == "design" and not controls:
+            raise ValueError("a design exercise needs the controls the reader sets")
+        if kind in ("order", "design") and judge is None:
+            raise ValueError(f"a {kind} exercise needs a judge that runs the reader's answer")
+        if kind == "explain" and choices is None:
+            raise ValueError("an explain exercise needs its choices")
+        if controls is not None:
+            for name, values in controls.items():
+                if not isinstance(values, (list, tuple)) or not values:
+                    raise ValueError(f"control {name!r} needs a non-empty list of values")
+        self._kwargs = dict(
+            hint=hint,
+            params=params,
+            hints=hints,
+            explain=explain,
+            choices=choices,
+            unordered=unordered,
+            tol=tol,
+            title=title,
+            kind=kind,
+            tier=tier,
+            capstone=capstone,
+            key=key,
+            judge=judge,
+            steps=steps,
+            controls=controls,
+        )
         self.question = question
         self.solve = solve
         self.hint = hint
@@ -170,16 +237,29 @@ class Exercise:
         self.params_fn = params
         self.hints = hints
         self.explain = explain
-        self.choices = tuple(choices) if choices is not None else None
+        self._choices = choices
         self.unordered = unordered
         self.tol = tol
-        self.title = title
+        self.kind = kind
+        self.tier = tier
+        self.capstone = capstone
+        self.key = key
+        self.judge = judge
+        self._steps = steps
+        self.controls = {k: tuple(v) for k, v in controls.items()} if controls else None
+        self.title = title or (f"Exercise {key}" if key else "Exercise")
         self.attempts = 0
         self._params: SimpleNamespace | None = None
         self._answer = None
         self._solved = False
 
     # -- the problem -----------------------------------------------------------
+    @property
+    def seeded(self) -> bool:
+        """True if the seed draws the problem's parameters (another seed, another
+        problem); False if the seed only shuffles how it is shown."""
+        return self.params_fn is not None
+
     @property
     def params(self) -> SimpleNamespace:
         """The problem's parameters for this seed (always including ``seed``)."""
@@ -193,6 +273,24 @@ class Exercise:
         return self._params
 
     @property
+    def choices(self) -> tuple | None:
+        """The allowed answers for this seed, or None for a free answer."""
+        c = self._choices
+        if c is None:
+            return None
+        return tuple(c(self.params) if callable(c) else c)
+
+    @property
+    def steps(self) -> tuple | None:
+        """For an *order* exercise: the steps, in the (seeded, shuffled) order shown."""
+        s = self._steps
+        if s is None:
+            return None
+        items = list(s(self.params) if callable(s) else s)
+        random.Random(f"steps {self.seed}").shuffle(items)
+        return tuple(items)
+
+    @property
     def text(self) -> str:
         """The question for this seed."""
         p = self.params
@@ -202,7 +300,8 @@ class Exercise:
 
     @property
     def answer(self):
-        """The answer, computed from the engine the first time it is needed."""
+        """The answer, computed from the engine the first time it is needed (for
+        *order* and *design*: one correct answer of possibly several)."""
         if not self._solved:
             self._answer = self.solve(self.params)
             self._solved = True
@@ -210,19 +309,7 @@ class Exercise:
 
     def with_seed(self, seed: int) -> Exercise:
         """The same exercise for another seed (other numbers, a new answer)."""
-        return Exercise(
-            self.question,
-            self.solve,
-            hint=self.hint,
-            seed=seed,
-            params=self.params_fn,
-            hints=self.hints,
-            explain=self.explain,
-            choices=self.choices,
-            unordered=self.unordered,
-            tol=self.tol,
-            title=self.title,
-        )
+        return Exercise(self.question, self.solve, seed=seed, **self._kwargs)
 
     # -- checking --------------------------------------------------------------
     def _key(self, value):
@@ -232,7 +319,38 @@ class Exercise:
         return v
 
     def is_correct(self, answer) -> bool:
+        if self.judge is not None:
+            return self._judge(answer)[0] is True
         return _same(self._key(answer), self._key(self.answer), self.tol)
+
+    def _judge(self, answer) -> tuple[bool | None, str]:
+        """Run the reader's order or design: (ok, message); ok None if the answer
+        is malformed (message says how)."""
+        if self.kind == "order":
+            given = [str(s) for s in answer] if isinstance(answer, (list, tuple)) else None
+            if given is None or sorted(given) != sorted(self.steps):
+                return None, "give every step once, as a list: " + ", ".join(
+                    repr(s) for s in sorted(self.steps)
+                )
+            answer = given
+        if self.kind == "design":
+            if not isinstance(answer, Mapping):
+                names = ", ".join(self.controls)
+                return None, f"give the settings as a dict with the keys {names}"
+            unknown = sorted(set(answer) - set(self.controls))
+            if unknown:
+                return None, f"no such setting: {', '.join(unknown)}"
+            settings = {}
+            for name, values in self.controls.items():
+                value = answer.get(name, values[0])
+                match = [v for v in values if _same(_norm(value), _norm(v), None)]
+                if not match:
+                    shown = ", ".join(_show(v) for v in values)
+                    return None, f"{name} must be one of {shown}, not {_show(value)}"
+                settings[name] = match[0]
+            answer = settings
+        ok, message = self.judge(answer, self.params)
+        return bool(ok), str(message)
 
     def _explanation(self) -> str:
         if self.explain is None:
@@ -262,28 +380,41 @@ class Exercise:
                 f"{'None' if answer is None else '...'} and run the cell again.",
                 self.title,
             )
-        if self.choices is not None and not any(
-            _same(self._key(answer), self._key(c), self.tol) for c in self.choices
+        choices = self.choices
+        if choices is not None and not any(
+            _same(self._key(answer), self._key(c), self.tol) for c in choices
         ):
-            options = ", ".join(_show(c) for c in self.choices)
+            options = ", ".join(_show(c) for c in choices)
             return Feedback(
                 False, f"{head}: {_show(answer)} is not one of the choices: {options}.", self.title
             )
-        if self.is_correct(answer):
-            self.attempts += 1
-            lines = [f"{head}: correct, {_show(answer)}."]
+        ran = None
+        if self.judge is not None:
+            ok, ran = self._judge(answer)
+            if ok is None:
+                return Feedback(False, f"{head}: {ran}.", self.title)
+        else:
+            ok = _same(self._key(answer), self._key(self.answer), self.tol)
+        self.attempts += 1
+        shown = "your order" if self.kind == "order" else _show(answer)
+        if ok:
+            lines = [f"{head}: correct, {shown}."]
+            if ran:
+                lines.append(ran)
             why = self._explanation()
             if why:
                 lines.append(why)
             return Feedback(True, "\n".join(lines), self.title)
-        self.attempts += 1
-        expected = self._key(self.answer)
-        given = self._key(answer)
-        lines = [f"{head}: not quite, {_show(answer)} is not the answer."]
-        if isinstance(expected, tuple) and not isinstance(given, tuple):
-            lines.append(f"The answer is a list of {len(expected)} item(s).")
-        elif isinstance(expected, tuple) and len(given) != len(expected):
-            lines.append(f"The answer has {len(expected)} item(s), yours has {len(given)}.")
+        lines = [f"{head}: not quite, {shown} is not the answer."]
+        if ran:
+            lines.append(ran)
+        if self.judge is None:
+            expected = self._key(self.answer)
+            given = self._key(answer)
+            if isinstance(expected, tuple) and not isinstance(given, tuple):
+                lines.append(f"The answer is a list of {len(expected)} item(s).")
+            elif isinstance(expected, tuple) and len(given) != len(expected):
+                lines.append(f"The answer has {len(expected)} item(s), yours has {len(given)}.")
         specific = self._specific_hint(answer)
         lines.append(f"Hint: {specific or self.hint}")
         if specific and specific != self.hint:
@@ -294,18 +425,31 @@ class Exercise:
 
     def reveal(self) -> Feedback:
         """The answer for this seed, with the explanation (OSTEP's ``-c``)."""
-        lines = [f"{self.title} (seed {self.seed}): the answer is {_show(self.answer)}."]
+        one = "one answer is" if self.kind in ("order", "design") else "the answer is"
+        lines = [f"{self.title} (seed {self.seed}): {one} {_show(self.answer)}."]
         why = self._explanation()
         if why:
             lines.append(why)
         return Feedback(None, "\n".join(lines), self.title)
 
     # -- display ---------------------------------------------------------------
+    def answer_format(self) -> str:
+        """How an answer is written, for text pages (homework sheets, a static page)."""
+        if self.kind == "order":
+            return "the steps as a list, first step first: " + "; ".join(self.steps)
+        if self.kind == "design":
+            return "settings: " + "; ".join(
+                f"{name} in {{{', '.join(_show(v) for v in values)}}}"
+                for name, values in self.controls.items()
+            )
+        if self.choices is not None:
+            return "choices: " + ", ".join(_show(c) for c in self.choices)
+        return ""
+
     def _howto(self) -> str:
         how = "check(your_answer) to check it, reveal() to see the answer"
-        if self.choices is not None:
-            how = "choices: " + ", ".join(_show(c) for c in self.choices) + ". " + how
-        return how
+        fmt = self.answer_format()
+        return f"{fmt}. {how}" if fmt else how
 
     def __repr__(self) -> str:
         return f"{self.title} (seed {self.seed}): {self.text}\n[{self._howto()}]"

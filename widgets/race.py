@@ -312,6 +312,9 @@ class RaceExplorer(FigureWidgetMixin, ipw.VBox):
                     "file linear", dirty=True, sharers=2, variant=self.variant, seed=self.seed
                 )
             self._page = sc.page
+            if self.race == "fault":
+                pid = sc.processes[-1].pid
+                self.other_button.description = f"Step fault (pid {pid} reads)"
             self.scenario, self.kernel = sc, sc.kernel
             if not self.selected_schedule:
                 self.migration = sc.start_migration()
