@@ -23,6 +23,8 @@ from .constants import (
     ZERO_PFN,
 )
 from .errors import (
+    ArgumentTypeError,
+    BusError,
     DeadlockError,
     InvalidArgument,
     InvariantError,
@@ -64,6 +66,8 @@ __all__ = [
     "status_name",
     "InvariantError",
     "InvalidArgument",
+    "ArgumentTypeError",
+    "BusError",
     "DeadlockError",
     "NotModelled",
     "OutOfMemory",

@@ -18,6 +18,7 @@ from __future__ import annotations
 from .constants import AOP_WRITEPAGE_ACTIVATE, PAGE_SIZE
 from .page import Page, put_page
 from .prio_tree import PrioTree
+from .rmap import SpinLock
 
 
 class AddressSpace:
@@ -30,6 +31,7 @@ class AddressSpace:
         self.page_tree: dict[int, Page] = {}
         self.i_mmap = PrioTree()
         self.i_mmap_nonlinear: list = []
+        self.i_mmap_lock = SpinLock("i_mmap_lock")
         # a_ops: "migrate_page", "buffer_migrate_page" or None (fallback_migrate_page)
         self.migratepage = migratepage
         # writepage outcome: "ok", "activate", "error", or None (no method)

@@ -9,10 +9,18 @@ the task list, /proc/vmstat) plus the public API that notebooks and scripts call
 from __future__ import annotations
 
 import random
-from errno import EINVAL, ENODEV
+from errno import EINVAL, ENODEV, ESRCH
 
 from .constants import MPOL_MF_MOVE, PAGE_SIZE, VARIANTS, WRITEPAGE_OUTCOMES, ZERO_PFN
-from .errors import InvalidArgument, InvariantError
+from .errors import (
+    MAX_FRAMES,
+    MAX_MAP_PAGES,
+    MAX_STEPS_ARG,
+    InvalidArgument,
+    InvariantError,
+    check_bool,
+    check_int,
+)
 from .fs import File, SwapSpace, end_io
 from .page import Node, Page, PageList, get_page, put_page
 from .process import Process
@@ -52,6 +60,15 @@ class Kernel(Scheduler):
     steps a writepage's I/O takes to complete; ``trace=False`` records no events
     (faster; counters still count); ``debug_vm=True`` checks the invariants after
     every step and records a "bug" event the moment one breaks.
+
+    Limits (pagemig.errors): nodes * frames_per_node <= MAX_FRAMES; io_latency <=
+    MAX_STEPS_ARG; ``seed`` is an int (None would seed from the OS clock, and the
+    same seed must give the same trace).
+
+    Every public method checks its arguments first and raises before anything
+    changes: TypeError for the wrong type (a bool is not an int here), ValueError
+    for an object of another Kernel, ProcessLookupError for an exited process,
+    InvalidArgument (an OSError with the kernel's errno) for a bad value.
     """
 
     def __init__(
@@ -65,14 +82,14 @@ class Kernel(Scheduler):
         trace: bool = True,
         debug_vm: bool = False,
     ):
-        if not isinstance(nodes, int) or not 1 <= nodes <= 64:
-            raise ValueError(f"nodes must be an int from 1 to 64, got {nodes!r}")
-        if not isinstance(frames_per_node, int) or frames_per_node < 1:
-            raise ValueError(f"frames_per_node must be a positive int, got {frames_per_node!r}")
-        if variant not in VARIANTS:
+        check_int(nodes, "nodes", 1, 64)
+        check_int(frames_per_node, "frames_per_node", 1, MAX_FRAMES // nodes)
+        if not isinstance(variant, str) or variant not in VARIANTS:
             raise ValueError(f"variant must be one of {', '.join(VARIANTS)}; got {variant!r}")
-        if not isinstance(io_latency, int) or io_latency < 0:
-            raise ValueError("io_latency must be a non-negative int")
+        check_int(seed, "seed")
+        check_int(io_latency, "io_latency", 0, MAX_STEPS_ARG)
+        check_bool(trace, "trace")
+        check_bool(debug_vm, "debug_vm")
         self.variant = variant
         self.seed = seed
         self.rng = random.Random(seed)
@@ -109,9 +126,12 @@ class Kernel(Scheduler):
         return len(self.nodes)
 
     def pfn_to_page(self, pfn: int) -> Page:
-        """pfn_to_page() (ZERO_PFN is the zero page, which no node's frames hold)"""
-        if pfn < 0:
-            return self.zero_page
+        """pfn_to_page() (ZERO_PFN is the zero page, which no node's frames hold); a
+        pfn beyond mem_map is EINVAL (not the last frame)."""
+        if pfn.__class__ is not int or not 0 <= pfn < len(self.nodes) * self.frames_per_node:
+            if pfn.__class__ is int and pfn == ZERO_PFN:
+                return self.zero_page
+            check_int(pfn, "pfn", 0, len(self.nodes) * self.frames_per_node - 1)
         return self.nodes[pfn // self.frames_per_node].pages[pfn % self.frames_per_node]
 
     def pages_in_use(self) -> list[Page]:
@@ -130,14 +150,21 @@ class Kernel(Scheduler):
         """A file of ``pages`` pages. ``migratepage=False`` makes migration use
         fallback_migrate_page (so a dirty page is written out first); ``writepage``
         is what the filesystem's writepage does: "ok", "activate", "error" or None
-        (no writepage method)."""
+        (no writepage method). At most MAX_MAP_PAGES pages."""
         if not isinstance(name, str) or not name:
             raise ValueError("a file needs a non-empty name")
         if name in self.files:
             raise ValueError(f"a file named {name!r} exists already")
-        if not isinstance(pages, int) or pages <= 0:
-            raise InvalidArgument(EINVAL, f"pages must be a positive int, got {pages!r}")
-        if writepage not in WRITEPAGE_OUTCOMES:
+        check_int(pages, "pages", 1, MAX_MAP_PAGES)
+        for flag, value in (
+            ("migratepage", migratepage),
+            ("buffers", buffers),
+            ("releasepage", releasepage),
+        ):
+            check_bool(value, flag)
+        if not (writepage is None or isinstance(writepage, str)) or (
+            writepage not in WRITEPAGE_OUTCOMES
+        ):
             raise ValueError(f"writepage must be one of {WRITEPAGE_OUTCOMES}, got {writepage!r}")
         f = File(self, name, pages, migratepage, writepage, buffers, releasepage)
         self.files[name] = f
@@ -147,6 +174,7 @@ class Kernel(Scheduler):
         """A new process with an empty mm. ``privileged`` gives it CAP_SYS_NICE (uid 0);
         otherwise it runs as uid 1000 and MPOL_MF_MOVE_ALL is EPERM. Its faults
         allocate on ``node`` first."""
+        check_bool(privileged, "privileged")
         self._check_node(node)
         p = self._new_process(0 if privileged else 1000, privileged, node)
         self._event("fork", f"pid {p.pid} spawned on node {node}", {"pid": p.pid})
@@ -169,6 +197,26 @@ class Kernel(Scheduler):
                 ENODEV, f"node must be an int from 0 to {len(self.nodes) - 1}, got {node!r}"
             )
 
+    def _check_process(self, proc, what: str = "process"):
+        """A Process of this kernel that has not exited."""
+        if not isinstance(proc, Process):
+            raise TypeError(f"{what} must be a Process, got {type(proc).__name__}")
+        if proc.kernel is not self:
+            raise ValueError(f"{what} pid {proc.pid} belongs to another Kernel")
+        if not proc.alive or self.processes.get(proc.pid) is not proc:
+            raise ProcessLookupError(ESRCH, f"{what} pid {proc.pid} has exited")
+        return proc
+
+    def _check_task(self, task) -> Task:
+        """A Task this kernel started."""
+        if not isinstance(task, Task) or task.kernel is not self:
+            raise TypeError("expected a Task this kernel started")
+        return task
+
+    def _check_pid(self, pid) -> int:
+        """A pid is an int (not a bool); whether it exists is the system call's ESRCH."""
+        return check_int(pid, "pid")
+
     def _check_page(self, page) -> Page:
         if not isinstance(page, Page):
             raise TypeError(f"expected a Page (from Process.page_at), got {type(page).__name__}")
@@ -178,7 +226,7 @@ class Kernel(Scheduler):
                 "on no LRU list and never migrates (write to the address to get a page)"
             )
         if (
-            page.pfn >= len(self.nodes) * self.frames_per_node
+            not 0 <= page.pfn < len(self.nodes) * self.frames_per_node
             or self.pfn_to_page(page.pfn) is not page
         ):
             raise ValueError(f"pfn {page.pfn} belongs to another Kernel")
@@ -212,6 +260,7 @@ class Kernel(Scheduler):
         """Allocate frames on ``node`` (as other users of memory would) until only
         ``leave_free`` are left; returns the pages taken. ``release_pages`` gives them back."""
         self._check_node(node)
+        check_int(leave_free, "leave_free", 0, self.frames_per_node)
         taken = []
         n = self.nodes[node]
         while n.nr_free > leave_free:
@@ -219,6 +268,17 @@ class Kernel(Scheduler):
         return taken
 
     def release_pages(self, pages: list[Page]) -> None:
+        """Give back pages fill_node took (or drop pins): all of them, or none when one
+        is not a pinned page of this kernel (each entry drops one pin)."""
+        if isinstance(pages, Page) or not hasattr(pages, "__iter__"):
+            raise TypeError("release_pages takes a list of pages")
+        pages = list(pages)
+        need: dict[int, int] = {}
+        for p in pages:
+            self._check_page(p)
+            need[id(p)] = need.get(id(p), 0) + 1
+            if p.refs.get("pin", 0) < need[id(p)]:
+                raise ValueError(f"pfn {p.pfn} holds no (more) pin reference to release")
         for p in pages:
             put_page(p, "pin", self)
 
@@ -259,8 +319,11 @@ class Kernel(Scheduler):
         pass waits and then succeeds); with ``hold=N`` it lets go after N steps.
         Like every lock holder in the kernel it holds a reference on the page (taken
         now, dropped with the lock), so the page cannot be freed under it.
+        ``hold`` is None or an int from 0 to MAX_STEPS_ARG.
         """
         self._check_page(page)
+        if hold is not None:
+            check_int(hold, "hold", 0, MAX_STEPS_ARG)
         self._check_reachable(page, "lock it")
         get_page(page, "lookup")
 
@@ -377,8 +440,8 @@ class Kernel(Scheduler):
         """The same path as migrate_pages, started but not run: step it or run()."""
         from .migrate import isolate_lru_page, migrate_pages, migrate_prep
 
-        pages = self._page_list(pages)
         self._check_node(node)
+        pages = self._page_list(pages)
 
         def new_node_page(k, page, private):
             return k.nodes[private].alloc_page("alloc"), None
@@ -406,6 +469,8 @@ class Kernel(Scheduler):
     def _page_list(self, pages) -> list[Page]:
         if isinstance(pages, Page):
             pages = [pages]
+        if not hasattr(pages, "__iter__") or isinstance(pages, (str, bytes)):
+            raise TypeError("pages must be a Page or a list of pages")
         pages = list(pages)
         for p in pages:
             self._check_page(p)
@@ -430,6 +495,17 @@ class Kernel(Scheduler):
         """move_pages(2) started as a task; its result is the status list or an OSError value."""
         from .move_pages import sys_move_pages, validate_move_pages_args
 
+        self._check_pid(pid)
+        if not hasattr(addrs, "__iter__") or isinstance(addrs, (str, bytes)):
+            raise TypeError("addrs must be a list of addresses")
+        addrs = list(addrs)
+        for a in addrs:
+            check_int(a, "an address")
+        if nodes is not None:
+            nodes = self._node_list(nodes)
+        check_int(flags, "flags")
+        if caller is not None:
+            self._check_process(caller, "caller")
         addrs, nodes = validate_move_pages_args(self, pid, addrs, nodes, flags, caller)
         return self._start(
             "move_pages", sys_move_pages(self, pid, addrs, nodes, flags, caller), "migrate"
@@ -445,16 +521,25 @@ class Kernel(Scheduler):
     def start_sys_migrate_pages(self, pid: int, old_nodes, new_nodes, *, caller=None) -> Task:
         from .mempolicy import sys_migrate_pages
 
-        if not isinstance(pid, int):
-            raise TypeError(f"pid must be an int, got {type(pid).__name__}")
-        old_nodes, new_nodes = list(old_nodes), list(new_nodes)
-        if caller is not None and getattr(caller, "kernel", None) is not self:
-            raise TypeError("caller must be a Process of this kernel")
+        self._check_pid(pid)
+        old_nodes, new_nodes = self._node_list(old_nodes), self._node_list(new_nodes)
+        if caller is not None:
+            self._check_process(caller, "caller")
         if pid == 0 and caller is None:
             raise ValueError("pid 0 means the calling process: say which one with caller=")
         return self._start(
             "migrate_pages", sys_migrate_pages(self, pid, old_nodes, new_nodes, caller), "migrate"
         )
+
+    @staticmethod
+    def _node_list(nodes) -> list[int]:
+        """A node mask as a list of ints (the values are the system call's to judge)."""
+        if not hasattr(nodes, "__iter__") or isinstance(nodes, (str, bytes)):
+            raise TypeError(f"a node mask is a list of node ids, got {type(nodes).__name__}")
+        nodes = list(nodes)
+        for n in nodes:
+            check_int(n, "a node id")
+        return nodes
 
     @staticmethod
     def _syscall_result(result):
@@ -468,6 +553,7 @@ class Kernel(Scheduler):
 
     def trylock_page(self, page: Page) -> bool:
         """TestSetPageLocked() inverted: True if we got the lock."""
+        self._check_page(page)
         if page.locked:
             return False
         page.locked = True
@@ -478,7 +564,9 @@ class Kernel(Scheduler):
     def lock_page(self, page: Page, func: str):
         """lock_page(): sleep until the lock is free, then take it. Every sleeper wakes
         when the lock is dropped and the first to run takes it; the others find it
-        locked again and go back to sleep (__wait_on_bit_lock's loop)."""
+        locked again and go back to sleep (__wait_on_bit_lock's loop). A generator:
+        its page is checked when it is first stepped, before it takes anything."""
+        self._check_page(page)
         while page.locked:
             page.lock_waiters += 1
             try:
@@ -495,11 +583,13 @@ class Kernel(Scheduler):
 
     def unlock_page(self, page: Page) -> None:
         """unlock_page(): wakes the sleepers (they re-check when scheduled)."""
+        self._check_page(page)
         page.locked = False
         page.lock_owner = None
 
     def wait_on_page_locked(self, page: Page, func: str, **data):
         """wait_on_page_locked(): sleep until the page is unlocked (without taking it)."""
+        self._check_page(page)
         if page.locked:
             page.lock_waiters += 1
             try:
@@ -514,6 +604,7 @@ class Kernel(Scheduler):
 
     def wait_on_page_writeback(self, page: Page, func: str):
         """wait_on_page_writeback()"""
+        self._check_page(page)
         if page.writeback:
             page.writeback_waiters += 1
             try:
@@ -527,13 +618,24 @@ class Kernel(Scheduler):
                 page.writeback_waiters -= 1
 
     def set_page_dirty(self, page: Page) -> None:
+        """set_page_dirty()"""
+        self._check_page(page)
         page.dirty = True
 
     def start_io_completion(self, mapping, page: Page, snapshot: bytes) -> Task:
+        """The I/O of a writepage: completes (end_page_writeback) io_latency steps later."""
+        self._check_page(page)
+        if mapping is None or page_mapping(self, page) is not mapping:
+            raise ValueError(f"pfn {page.pfn} is not a page of that mapping")
+        if not isinstance(snapshot, bytes) or len(snapshot) != PAGE_SIZE:
+            raise TypeError("snapshot must be the page's PAGE_SIZE bytes")
         return self._start("end_io", end_io(self, mapping, page, snapshot, self.io_latency), "io")
 
     def oops(self, func: str, what: str, data: dict, fatal: bool = True) -> None:
         """Record a BUG the real kernel would hit."""
+        if not (isinstance(func, str) and isinstance(what, str) and isinstance(data, dict)):
+            raise TypeError("oops(func: str, what: str, data: dict)")
+        check_bool(fatal, "fatal")
         ev = Event(self.clock, self._owner(), func, what, "bug", dict(data))
         self.oopses.append(ev)
         if self.tracing:

@@ -55,7 +55,7 @@ LAB_UNUSED_EXTENSIONS = ("notebook_shim", "voila.server_extension")
 QUIET_FLAGS = ("--ServerApp.log_level=WARN", "--LabApp.log_level=WARN")
 
 
-def KERNEL_FLAGS() -> tuple[str, ...]:  # noqa: N802 - a constant computed on first use
+def kernel_flags() -> tuple[str, ...]:
     """Encrypt the kernels' traffic with CurveZMQ keys the server makes (jupyter_client's
     ``transport_encryption``), where pyzmq can: otherwise every kernel warns that it runs
     "over TCP without encryption". Nothing where pyzmq has no Curve support."""
@@ -152,7 +152,7 @@ def lab_command(
         *LAB_OFFLINE_FLAGS,
         *(f"--ServerApp.jpserver_extensions={name}=False" for name in LAB_UNUSED_EXTENSIONS),
     ]
-    cmd.extend(KERNEL_FLAGS())
+    cmd.extend(kernel_flags())
     if quiet:
         cmd.extend(QUIET_FLAGS)
     if is_root() if root is None else root:
@@ -196,7 +196,7 @@ def voila_command(
         f"--VoilaKernelManager.preheat_denylist=^(?!(.*[/\\\\])?{re.escape(notebook.name)}$)",
         f"--VoilaKernelManager.fill_delay={PREHEAT_REFILL_DELAY}",
     ]
-    cmd.extend(KERNEL_FLAGS())
+    cmd.extend(kernel_flags())
     if quiet:
         cmd.append("--Voila.log_level=WARN")
     cmd.extend(extra)

@@ -44,8 +44,12 @@ def access_process_vm(k, proc, addr: int, n: int, write: bool, data: bytes | Non
         vpn = pos >> PAGE_SHIFT
         off = pos & (PAGE_SIZE - 1)
         chunk = min(PAGE_SIZE - off, end - pos)
-        vma = proc.vma_lookup(pos)
         while True:
+            # each retry re-executes the instruction: a new fault looks the vma up again
+            # (remap_file_pages' 4.0 emulation may have replaced it while this slept)
+            vma = proc.vma_lookup(pos)
+            if vma is None:
+                raise SegmentationFault(EFAULT, f"pid {proc.pid}: no mapping at {pos:#x}")
             pte = proc.ptes.get(vpn, PTE_NONE)
             if pte.kind == "present" and (pte.write or not write):
                 break

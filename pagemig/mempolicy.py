@@ -61,7 +61,6 @@ def sys_migrate_pages(k, pid, old_nodes, new_nodes, caller):
     """sys_migrate_pages(pid, maxnode, old_nodes, new_nodes)"""
     old = sorted(set(old_nodes))
     new = sorted(set(new_nodes))
-    yield k.say and ("sys_migrate_pages", f"pid {pid}: nodes {old} -> {new}", {"pid": pid})
     for n in old + new:
         if not isinstance(n, int) or not 0 <= n < len(k.nodes):
             return syscall_error(EINVAL, f"node {n!r} does not exist")
@@ -78,6 +77,9 @@ def sys_migrate_pages(k, pid, old_nodes, new_nodes, caller):
             )
     elif who is not target and who.uid not in (target.uid, 0) and not who.cap_sys_nice:
         return syscall_error(EPERM, f"pid {who.pid} may not move pid {pid}'s pages")
+    # a refusal above records one event (the task's return with the errno); the
+    # call itself is announced once it is accepted
+    yield k.say and ("sys_migrate_pages", f"pid {pid}: nodes {old} -> {new}", {"pid": pid})
     flags = MPOL_MF_MOVE_ALL if who.cap_sys_nice else MPOL_MF_MOVE
     return (yield from do_migrate_pages(k, target, old, new, flags))
 
@@ -183,11 +185,6 @@ def policy_nodes(k, proc, vma) -> list[int] | None:
 def sys_mbind(k, proc, vma, nodes: list[int], flags: int):
     """sys_mbind(start, len, MPOL_BIND, nmask, maxnode, flags) -> do_mbind()."""
     nodes = sorted(set(nodes))
-    yield k.say and (
-        "sys_mbind",
-        f"pid {proc.pid}: {vma.start:#x} +{vma.pages} pages: MPOL_BIND {nodes}, flags {flags:#x}",
-        {"pid": proc.pid, "addr": vma.start},
-    )
     if flags & ~MPOL_MF_VALID:
         return syscall_error(EINVAL, f"flags {flags:#x}: only MPOL_MF_STRICT, MOVE, MOVE_ALL")
     if flags & MPOL_MF_MOVE_ALL and not proc.cap_sys_nice:
@@ -197,6 +194,12 @@ def sys_mbind(k, proc, vma, nodes: list[int], flags: int):
     for n in nodes:
         if not 0 <= n < len(k.nodes):
             return syscall_error(EINVAL, f"node {n} does not exist")
+    # a refusal above records one event (the task's return), as move_pages does
+    yield k.say and (
+        "sys_mbind",
+        f"pid {proc.pid}: {vma.start:#x} +{vma.pages} pages: MPOL_BIND {nodes}, flags {flags:#x}",
+        {"pid": proc.pid, "addr": vma.start},
+    )
     return (yield from do_mbind(k, proc, vma, nodes, flags))
 
 

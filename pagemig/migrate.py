@@ -45,6 +45,8 @@ from .rmap import (
     page_add_file_rmap,
     page_address_in_vma,
     page_mapping,
+    spin_lock,
+    spin_unlock,
     try_to_unmap,
     vma_prio_tree_foreach,
 )
@@ -599,66 +601,49 @@ def remove_migration_ptes(k, old: Page, new: Page):
         )
 
 
-def _live_walk(get_vmas, stamp=None):
-    """The vmas of a restore walk, including those that join while it runs.
-
-    The kernel's walk holds anon_vma->lock (or i_mmap_lock) throughout, so a fork
-    links its new vma either before the walk (which then reaches it, at the end of
-    the list) or after (and copies an already restored pte). The model's walk spans
-    several steps, so it looks again for vmas it has not visited yet; otherwise a
-    child forked mid-walk keeps a migration entry to the old page for ever.
-    ``stamp()``, if given, changes whenever a vma joins: while it has not changed
-    there is nothing new to look for, and the walk does not query again.
-    """
-    seen: dict[int, object] = {}  # id -> vma (kept alive so that no id is reused)
-    mark = stamp() if stamp is not None else None
-    while True:
-        fresh = [v for v in get_vmas() if id(v) not in seen]
-        if not fresh:
-            return
-        for vma in fresh:
-            seen[id(vma)] = vma
-            yield vma
-        if stamp is not None:
-            now = stamp()
-            if now == mark:
-                return
-            mark = now
-
-
 def remove_anon_migration_ptes(k, old: Page, new: Page):
-    """remove_anon_migration_ptes(): walk anon_vma->head."""
+    """remove_anon_migration_ptes(): walk anon_vma->head under anon_vma->lock (a fork
+    links its vma before the walk, which then reaches it, or waits until it ends and
+    copies an already restored pte)."""
     anon_vma = new.mapping
     restored = 0
     restore = k._overrides.get("remove_migration_pte", remove_migration_pte)
-    for vma in _live_walk(lambda: anon_vma.head):
-        restored += yield from restore(k, vma, old, new)
-    yield k.say and (
-        "remove_anon_migration_ptes",
-        f"anon_vma walk: {restored} entr{'y' if restored == 1 else 'ies'} to pfn {old.pfn} now map pfn {new.pfn}",
-        {"pfn": old.pfn, "newpfn": new.pfn, "restored": restored},
-    )
+    yield from spin_lock(k, anon_vma.lock, "remove_anon_migration_ptes")
+    try:
+        for vma in list(anon_vma.head):
+            restored += yield from restore(k, vma, old, new)
+        yield k.say and (
+            "remove_anon_migration_ptes",
+            f"anon_vma walk: {restored} entr{'y' if restored == 1 else 'ies'} to pfn {old.pfn} now map pfn {new.pfn}",
+            {"pfn": old.pfn, "newpfn": new.pfn, "restored": restored},
+        )
+    finally:
+        spin_unlock(anon_vma.lock)
 
 
 def remove_file_migration_ptes(k, old: Page, new: Page):
-    """remove_file_migration_ptes() (added by the patch): the prio tree query at new->index."""
+    """remove_file_migration_ptes() (added by the patch): the prio tree query at
+    new->index, under i_mmap_lock (so remap_file_pages cannot make a vma nonlinear,
+    nor fork link one, while the walk runs)."""
     mapping = page_mapping(k, new)
     if mapping is None:
         return
     restored = 0
     walked = 0
-    tree = mapping.i_mmap
-    walk = _live_walk(lambda: vma_prio_tree_foreach(k, mapping, new.index), lambda: tree.inserted)
     restore = k._overrides.get("remove_migration_pte", remove_migration_pte)
-    for vma in walk:
-        walked += 1
-        restored += yield from restore(k, vma, old, new)
-    yield k.say and (
-        "remove_file_migration_ptes",
-        f"prio tree: {walked} linear vma(s) map page {new.index}; {restored} entr"
-        f"{'y' if restored == 1 else 'ies'} to pfn {old.pfn} now map pfn {new.pfn}",
-        {"pfn": old.pfn, "newpfn": new.pfn, "restored": restored, "vmas": walked},
-    )
+    yield from spin_lock(k, mapping.i_mmap_lock, "remove_file_migration_ptes")
+    try:
+        for vma in vma_prio_tree_foreach(k, mapping, new.index):
+            walked += 1
+            restored += yield from restore(k, vma, old, new)
+        yield k.say and (
+            "remove_file_migration_ptes",
+            f"prio tree: {walked} linear vma(s) map page {new.index}; {restored} entr"
+            f"{'y' if restored == 1 else 'ies'} to pfn {old.pfn} now map pfn {new.pfn}",
+            {"pfn": old.pfn, "newpfn": new.pfn, "restored": restored, "vmas": walked},
+        )
+    finally:
+        spin_unlock(mapping.i_mmap_lock)
 
 
 def remove_migration_pte(k, vma, old: Page, new: Page):

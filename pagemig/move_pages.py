@@ -127,13 +127,6 @@ def sys_move_pages(k, pid, addrs, nodes, flags, caller):
     modern = k.variant == "modern"
     target = caller if pid == 0 else k.processes.get(pid)
     who = caller if caller is not None else target
-    yield k.say and (
-        "kernel_move_pages" if modern else "sys_move_pages",
-        f"pid {pid}: {len(addrs)} page(s), "
-        + ("query nodes" if nodes is None else f"to nodes {sorted(set(nodes))}")
-        + f", flags {flags:#x}",
-        {"pid": pid},
-    )
     if flags & ~(MPOL_MF_MOVE | MPOL_MF_MOVE_ALL):
         return syscall_error(
             EINVAL, f"flags {flags:#x}: only MPOL_MF_MOVE and MPOL_MF_MOVE_ALL are allowed"
@@ -150,13 +143,23 @@ def sys_move_pages(k, pid, addrs, nodes, flags, caller):
             )
     elif who is not target and who.uid not in (target.uid, 0) and not who.cap_sys_nice:
         return syscall_error(EPERM, f"pid {who.pid} may not move pid {pid}'s pages")
+    if nodes is not None and not modern:
+        for n in nodes:
+            if not 0 <= n < len(k.nodes):
+                return syscall_error(ENODEV, f"node {n} is not online")
+    # a refusal above records one event (the task's return with the errno); the
+    # call itself is announced once it is accepted
+    yield k.say and (
+        "kernel_move_pages" if modern else "sys_move_pages",
+        f"pid {pid}: {len(addrs)} page(s), "
+        + ("query nodes" if nodes is None else f"to nodes {sorted(set(nodes))}")
+        + f", flags {flags:#x}",
+        {"pid": pid},
+    )
     if nodes is None:
         return (yield from do_pages_stat(k, target, addrs))
     if modern:
         return (yield from do_pages_move(k, target, addrs, nodes, bool(flags & MPOL_MF_MOVE_ALL)))
-    for n in nodes:
-        if not 0 <= n < len(k.nodes):
-            return syscall_error(ENODEV, f"node {n} is not online")
     return (yield from do_move_pages(k, target, addrs, nodes, bool(flags & MPOL_MF_MOVE_ALL)))
 
 

@@ -178,11 +178,17 @@ class Page:
         return [name for (_, name), (_, attr) in zip(FLAG_NAMES, FLAG_ATTRS) if getattr(self, attr)]
 
     def read_bytes(self, offset: int = 0, n: int = PAGE_SIZE) -> bytes:
+        """The frame's bytes [offset, offset + n), inside the page (else ValueError)."""
+        _check_span(offset, n)
         if self.data is None:
             return bytes(n)
         return bytes(self.data[offset : offset + n])
 
     def write_bytes(self, offset: int, data: bytes) -> None:
+        """Store ``data`` (bytes-like) at ``offset``; it must fit in the page."""
+        if not isinstance(data, bytes | bytearray | memoryview):
+            raise TypeError(f"data must be bytes, got {type(data).__name__}")
+        _check_span(offset, len(data))
         if self.data is None:
             if not data.strip(b"\0"):
                 return  # zeros onto a page never written: it reads as zeros already
@@ -196,6 +202,18 @@ class Page:
             f"<Page pfn={self.pfn} node={self.node} {kind} index={self.index} "
             f"count={self.count} mapcount={self.mapcount} flags={flags}>"
         )
+
+
+def _check_span(offset, n) -> None:
+    """[offset, offset + n) must be ints inside one page (a frame never grows)."""
+    if (
+        type(offset) is not int
+        or type(n) is not int
+        or offset < 0
+        or n < 0
+        or offset + n > PAGE_SIZE
+    ):
+        raise ValueError(f"bytes [{offset!r}, +{n!r}) do not lie inside a {PAGE_SIZE}-byte page")
 
 
 def copy_page_flags(newpage: Page, page: Page) -> None:

@@ -463,7 +463,7 @@ def parse_numa_maps(text: str, *, source: str | None = None) -> list[NumaMapsEnt
                 if key == "file":
                     value = _unescape_octal(value)
                 else:
-                    if not value.isdigit():
+                    if not (value.isascii() and value.isdigit()):  # not "²"
                         raise MapsFormatError(
                             lineno, line, f"field {key} has a non-numeric value {value!r}", source
                         )
@@ -937,12 +937,16 @@ def simulate_process(
         entries = list(maps)
     numa_by_start = {n.start: n for n in numa} if numa is not None else {}
 
-    process = kernel.spawn()
     free = _free_frames(kernel)
     if frame_budget is None:
         frame_budget = free // 2 if free is not None else 64
+    if isinstance(frame_budget, bool) or not isinstance(frame_budget, int) or frame_budget < 0:
+        raise ValueError(f"frame_budget must be a non-negative int, not {frame_budget!r}")
+    if free is not None and frame_budget > free:
+        # the copy would run out of frames half-way and leave a half-built process
+        raise ValueError(f"frame_budget {frame_budget} is more than the {free} free frames")
     report = SimulationReport(
-        process=process,
+        process=None,
         vmas=[],
         files={},
         max_pages_per_vma=max_pages_per_vma,
@@ -977,7 +981,10 @@ def simulate_process(
             key = _file_key(e)
             file_pages[key] = max(file_pages.get(key, 0), e.pgoff + sv.pages)
             inodes_of_path.setdefault(key[0], set()).add(key)
+    _check_fits(kernel, report, file_pages)
 
+    # Everything is planned and fits: only now does the kernel change.
+    process = report.process = kernel.spawn()
     existing = getattr(kernel, "files", {})
     files: dict[tuple, object] = {}
     for sv in report.vmas:
@@ -1009,6 +1016,27 @@ def simulate_process(
         if place:
             _place(kernel, process, report)
     return report
+
+
+def _check_fits(kernel, report: SimulationReport, file_pages: dict) -> None:
+    """Refuse, before anything is built, a copy the engine's limits would stop half-way
+    (pagemig.errors: MAX_MAP_PAGES per file, MAX_MAPPED_PAGES for every vma)."""
+    from .errors import MAX_MAP_PAGES, MAX_MAPPED_PAGES
+
+    for (name, *_), pages in file_pages.items():
+        if pages > MAX_MAP_PAGES:
+            raise ValueError(
+                f"{name}: mapped at page {pages - 1} of the file, beyond the engine's "
+                f"{MAX_MAP_PAGES}-page files"
+            )
+    processes = getattr(kernel, "processes", {})
+    mapped = sum(v.pages for p in processes.values() for v in p.vmas)
+    wanted = sum(sv.pages for sv in report.vmas if not sv.skipped)
+    if mapped + wanted > MAX_MAPPED_PAGES:
+        raise ValueError(
+            f"the copy maps {wanted} pages; with the {mapped} mapped already that is more "
+            f"than the engine's {MAX_MAPPED_PAGES}: lower max_pages_per_vma"
+        )
 
 
 def _needs_file(e: MapsEntry) -> bool:

@@ -24,14 +24,45 @@ shared anonymous memory (shmem) is not modelled.
 
 from __future__ import annotations
 
-from errno import EFAULT, EINVAL
+from errno import EFAULT, EINVAL, ENOMEM, ESRCH
 
 from .constants import PAGE_SHIFT, PAGE_SIZE, ZERO_PFN
-from .errors import InvalidArgument, NotModelled, SegmentationFault
+from .errors import (
+    MAX_ACCESS,
+    MAX_MAP_PAGES,
+    MAX_MAPPED_PAGES,
+    BusError,
+    InvalidArgument,
+    NotModelled,
+    SegmentationFault,
+    check_bool,
+    check_int,
+)
 from .memory import zero_page_counted
 from .page import get_page, put_page
 from .pte import PTE_NONE, Pte, make_migration_entry_read, pgoff_to_pte
-from .rmap import AnonVma, page_remove_rmap
+from .rmap import AnonVma, page_remove_rmap, spin_until_free
+
+#: the highest user address the model hands out or accepts (x86-64's TASK_SIZE)
+TASK_SIZE = 1 << 47
+
+
+def check_addr(addr, name: str = "addr") -> int:
+    """An int user address (not a bool) in [0, TASK_SIZE): else TypeError, or
+    InvalidArgument(EFAULT) as the kernel answers a bad user pointer."""
+    return check_int(addr, name, 0, TASK_SIZE - 1, EFAULT)
+
+
+def check_data(data) -> bytes:
+    """What a write may carry: bytes, bytearray or memoryview of 1 to MAX_ACCESS bytes
+    (an int is not "that many zero bytes", a str has no byte encoding here)."""
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(f"data must be bytes, got {type(data).__name__}")
+    data = bytes(data)
+    if not 1 <= len(data) <= MAX_ACCESS:
+        raise InvalidArgument(EINVAL, f"a write carries 1 to {MAX_ACCESS} bytes, got {len(data)}")
+    return data
+
 
 MMAP_BASE = 0x10000000
 
@@ -80,10 +111,15 @@ class Vma:
         return not self.shared and self.write
 
     def contains(self, addr: int) -> bool:
+        check_int(addr, "addr")
         return self.start <= addr < self.end
 
     def linear_page_index(self, addr: int) -> int:
-        """linear_page_index(vma, address)"""
+        """linear_page_index(vma, address); ``addr`` must lie in the vma (or be its
+        end, the offset a split after it starts at)."""
+        if addr.__class__ is not int or not self.start <= addr <= self.end:
+            check_int(addr, "addr")
+            raise InvalidArgument(EFAULT, f"{addr:#x} is not inside {self!r}")
         return ((addr - self.start) >> PAGE_SHIFT) + self.pgoff
 
     def addresses(self):
@@ -127,7 +163,14 @@ class Process:
     # -- lookup ---------------------------------------------------------------
     def find_vma(self, addr: int) -> Vma | None:
         """find_vma(): the first VMA that ends above addr. It need not contain addr:
-        for an address in a hole it is the VMA above the hole; None above every VMA."""
+        for an address in a hole it is the VMA above the hole; None above every VMA.
+
+        A kernel path that started before the process exited holds its mm (as
+        get_task_mm() does) and finds the emptied vma list; any other caller is
+        refused once the process has exited."""
+        if not self.alive and self.kernel.current is None:
+            self._check_alive()
+        check_int(addr, "addr")
         for vma in self.vmas:
             if addr < vma.end:
                 return vma
@@ -149,6 +192,7 @@ class Process:
     def pte(self, addr: int) -> Pte:
         """The page-table entry for addr (kind "none" where nothing is mapped)."""
         self._check_alive()
+        check_addr(addr)
         return self.ptes.get(addr >> PAGE_SHIFT, PTE_NONE)
 
     def page_at(self, addr: int):
@@ -160,7 +204,35 @@ class Process:
 
     def _check_alive(self) -> None:
         if not self.alive:
-            raise ProcessLookupError(f"pid {self.pid} has exited")
+            raise ProcessLookupError(ESRCH, f"pid {self.pid} has exited")
+
+    def _check_vma(self, vma) -> Vma:
+        """A vma of this process, still mapped."""
+        self._check_alive()
+        if not isinstance(vma, Vma):
+            raise TypeError(f"expected a Vma of pid {self.pid}, got {type(vma).__name__}")
+        if vma.mm is not self or vma not in self.vmas:
+            raise ValueError(f"{vma!r} is not a vma of pid {self.pid} (now)")
+        return vma
+
+    def _rmap_locks(self, vmas):
+        """The rmap spinlocks that linking or unlinking ``vmas`` takes: the file's
+        i_mmap_lock (vma_link, unlink_file_vma) and the anon_vma's lock."""
+        for vma in vmas:
+            if vma.file is not None:
+                yield vma.file.mapping.i_mmap_lock
+            if vma.anon_vma is not None:
+                yield vma.anon_vma.lock
+
+    def _check_room(self, pages: int, what: str) -> None:
+        """ENOMEM when the machine's vmas would cover more than MAX_MAPPED_PAGES."""
+        total = sum(v.pages for p in self.kernel.processes.values() for v in p.vmas)
+        if total + pages > MAX_MAPPED_PAGES:
+            raise InvalidArgument(
+                ENOMEM,
+                f"{what}: {pages} more pages would map {total + pages}, more than the "
+                f"model's {MAX_MAPPED_PAGES} (pagemig.errors.MAX_MAPPED_PAGES)",
+            )
 
     # -- mmap -----------------------------------------------------------------
     def mmap(
@@ -174,19 +246,33 @@ class Process:
         hugetlb: bool = False,
     ) -> Vma:
         """mmap(): a new VMA of ``pages`` pages; ``offset`` in bytes, page aligned.
-        ``hugetlb=True`` (MAP_HUGETLB, hugetlbfs) is refused: not modelled."""
+
+        ``pages`` is at most MAX_MAP_PAGES (pagemig.errors) and all vmas together at
+        most MAX_MAPPED_PAGES: beyond, ENOMEM as the kernel answers a mapping it
+        cannot fit. ``hugetlb=True`` (MAP_HUGETLB, hugetlbfs) is refused: not
+        modelled."""
         self._check_alive()
+        check_bool(hugetlb, "mmap: hugetlb")
         if hugetlb:
             raise NotModelled(
                 "mmap: huge pages (MAP_HUGETLB / hugetlbfs) are not modelled by pagemig "
                 "(base pages only), in any variant"
             )
-        if not isinstance(pages, int) or pages <= 0:
-            raise InvalidArgument(EINVAL, f"mmap: pages must be a positive int, got {pages!r}")
-        if not isinstance(offset, int) or offset % PAGE_SIZE or offset < 0:
+        check_int(pages, "mmap: pages", 1)
+        if pages > MAX_MAP_PAGES:
             raise InvalidArgument(
-                EINVAL, f"mmap: offset must be a non-negative multiple of PAGE_SIZE, got {offset}"
+                ENOMEM, f"mmap: {pages} pages is more than the model's {MAX_MAP_PAGES}"
             )
+        check_int(offset, "mmap: offset", 0, TASK_SIZE - 1)
+        if offset % PAGE_SIZE:
+            raise InvalidArgument(
+                EINVAL, f"mmap: offset must be a multiple of PAGE_SIZE, got {offset}"
+            )
+        check_bool(shared, "mmap: shared")
+        check_bool(write, "mmap: write")
+        if self.next_addr + pages * PAGE_SIZE > TASK_SIZE:
+            raise InvalidArgument(ENOMEM, "mmap: no room left in the address space")
+        self._check_room(pages, "mmap")
         if file is None:
             if shared:
                 raise ValueError(
@@ -194,8 +280,16 @@ class Process:
                 )
             if offset:
                 raise ValueError("mmap: an anonymous mapping takes no offset")
-        elif file.kernel is not self.kernel:
-            raise ValueError("mmap: the file belongs to another Kernel")
+        else:
+            from .fs import File
+
+            if not isinstance(file, File):
+                raise TypeError(f"mmap: file must be a File, got {type(file).__name__}")
+            if file.kernel is not self.kernel:
+                raise ValueError("mmap: the file belongs to another Kernel")
+            spin_until_free(
+                self.kernel, [file.mapping.i_mmap_lock], "do_mmap_pgoff", f"pid {self.pid} mmap"
+            )
         start = self.next_addr
         end = start + pages * PAGE_SIZE
         vma = Vma(self, start, end, offset >> PAGE_SHIFT, file, shared, write)
@@ -221,6 +315,7 @@ class Process:
 
     def anon_vma_prepare(self, vma: Vma) -> AnonVma:
         """anon_vma_prepare(): give the vma an anon_vma on its first anonymous page."""
+        self._check_vma(vma)
         if vma.anon_vma is None:
             vma.anon_vma = self.kernel._new_anon_vma()
             vma.anon_vma.head.append(vma)
@@ -228,26 +323,31 @@ class Process:
 
     # -- access ---------------------------------------------------------------
     def read(self, addr: int, n: int) -> bytes:
-        """Read n bytes, faulting pages in as the CPU would."""
-        self._check_range(addr, n, write=False)
+        """Read n bytes (1 to MAX_ACCESS), faulting pages in as the CPU would."""
         task = self.start_access(addr, n=n)
         return self.kernel._finish(task)
 
     def write(self, addr: int, data: bytes) -> None:
-        """Write bytes, faulting pages in (and copying on write) as the CPU would."""
-        data = bytes(data)
-        self._check_range(addr, len(data), write=True)
+        """Write bytes (1 to MAX_ACCESS of them), faulting pages in (and copying on
+        write) as the CPU would."""
         task = self.start_access(addr, write=True, data=data)
         self.kernel._finish(task)
 
     def start_access(self, addr: int, write: bool = False, data: bytes | None = None, n: int = 1):
-        """Start an access as a task (not run yet): a read of n bytes, or a write of data."""
+        """Start an access as a task (not run yet): a read of n bytes, or a write of data.
+
+        Refused before anything runs: an exited process (ProcessLookupError), a bad
+        address or size (TypeError, InvalidArgument), no mapping or a read-only one
+        (SegmentationFault), a page beyond the end of a mapped file (BusError)."""
         from .memory import access_process_vm
 
-        if write and data is None:
-            data = b"\x01"
+        self._check_alive()
+        check_bool(write, "write")
         if write:
+            data = b"\x01" if data is None else check_data(data)
             n = len(data)
+        elif data is not None:
+            check_data(data)  # a read ignores it, but it must still be bytes
         self._check_range(addr, n, write)
         name = f"pid{self.pid}:{'write' if write else 'read'}@{addr:#x}"
         task = self.kernel._start(
@@ -258,17 +358,32 @@ class Process:
 
     def _check_range(self, addr: int, n: int, write: bool) -> None:
         self._check_alive()
-        if not isinstance(addr, int) or not isinstance(n, int):
-            raise TypeError("an access needs an int address and an int length")
-        if n <= 0:
-            raise InvalidArgument(EINVAL, f"an access needs at least one byte, got {n}")
+        check_addr(addr)
+        check_int(n, "the access length", 1, MAX_ACCESS)
         end = addr + n
         pos = addr
         while pos < end:
             vma = self._vma_or_fault(pos)
             if write and not vma.write:
                 raise SegmentationFault(EFAULT, f"pid {self.pid}: {pos:#x} is mapped read-only")
+            if vma.file is not None:
+                self._check_in_file(vma, pos, min(end, vma.end))
             pos = vma.end
+
+    def _check_in_file(self, vma: Vma, start: int, end: int) -> None:
+        """SIGBUS for a page of the file mapping that lies beyond the end of the file
+        (the fault finds no page there; the file never grows by a store)."""
+        for a in range(start & ~(PAGE_SIZE - 1), end, PAGE_SIZE):
+            pte = self.ptes.get(a >> PAGE_SHIFT)
+            if pte is not None and pte.kind != "none":
+                continue  # present, a migration entry, or a file pte remap checked
+            pgoff = vma.linear_page_index(a)
+            if pgoff >= vma.file.pages:
+                raise BusError(
+                    EFAULT,
+                    f"pid {self.pid}: {a:#x} maps page {pgoff} of {vma.file.name}, which has "
+                    f"{vma.file.pages} pages: SIGBUS",
+                )
 
     # -- fork, mprotect, mlock, remap_file_pages, exit ------------------------
     def fork(self) -> Process:
@@ -280,7 +395,9 @@ class Process:
         both (kernel-facts E25).
         """
         self._check_alive()
+        self._check_room(sum(v.pages for v in self.vmas), "fork")
         k = self.kernel
+        spin_until_free(k, self._rmap_locks(self.vmas), "copy_page_range", f"pid {self.pid} fork")
         child = k._new_process(self.uid, self.cap_sys_nice, self.node)
         child.parent = self
         child.next_addr = self.next_addr
@@ -357,6 +474,9 @@ class Process:
         change_pte_range() touches any pte: a no-op mprotect leaves a WRITE migration
         entry WRITE (2.6.18 mm/mprotect.c; 6.1 does the same)."""
         self._check_alive()
+        check_addr(addr)
+        check_int(pages, "mprotect: pages", 1)
+        check_bool(write, "mprotect: write")
         vma = self._vma_or_fault(addr)
         if addr != vma.start or pages != vma.pages:
             raise ValueError("mprotect: the model changes whole VMAs only")
@@ -392,10 +512,6 @@ class Process:
         are elsewhere migrate onto them; MPOL_MF_STRICT makes a page that stays
         elsewhere -EIO. Returns 0; the kernel's errors raise OSError (EINVAL, EPERM,
         EIO). Other policies (interleave, preferred) are not modelled."""
-        self._check_alive()
-        vma = self._vma_or_fault(addr)
-        if addr != vma.start or pages != vma.pages:
-            raise ValueError("mbind: the model binds whole VMAs only")
         return self.kernel._syscall_result(
             self.kernel._finish(self.start_mbind(addr, pages, nodes, flags))
         )
@@ -405,14 +521,13 @@ class Process:
         from .mempolicy import sys_mbind
 
         self._check_alive()
+        check_addr(addr)
+        check_int(pages, "mbind: pages", 1)
+        nodes = self.kernel._node_list(nodes)
+        check_int(flags, "mbind: flags")
         vma = self._vma_or_fault(addr)
         if addr != vma.start or pages != vma.pages:
             raise ValueError("mbind: the model binds whole VMAs only")
-        nodes = list(nodes)
-        if not all(isinstance(n, int) and not isinstance(n, bool) for n in nodes):
-            raise TypeError("mbind: nodes must be ints")
-        if not isinstance(flags, int):
-            raise TypeError("mbind: flags must be an int (MPOL_MF_STRICT, MOVE, MOVE_ALL)")
         return self.kernel._start(
             "mbind", sys_mbind(self.kernel, self, vma, nodes, flags), "migrate"
         )
@@ -423,6 +538,8 @@ class Process:
         6.1's does not; reclaim refuses it. (mlock's make_pages_present is not modelled:
         the pages stay as they were.)"""
         self._check_alive()
+        check_addr(addr)
+        check_int(pages, "mlock: pages", 1)
         vma = self._vma_or_fault(addr)
         if addr != vma.start or pages != vma.pages:
             raise ValueError("mlock: the model locks whole VMAs only")
@@ -439,17 +556,30 @@ class Process:
         nonlinear mapping"); the model then leaves its ptes alone (populate would
         map the very pages a fault maps there).
         Under ``variant="modern"`` it is 4.0's emulation with ordinary VMAs instead.
+
+        Making a vma nonlinear takes i_mmap_lock (the model: waits until an rmap walk
+        of the file ends, see rmap.spin_until_free), not the page lock. A vma that
+        holds a migration entry at another address therefore keeps it, in a nonlinear
+        vma remove_file_migration_ptes never walks: a real 2.6.18 race (a remap by a
+        process other than the one whose mmap_sem the migration holds; mmap_sem is
+        not modelled), which check() reports as the nonlinear-entry rule. An entry in
+        the remapped range is zapped (free_swap_and_cache ignores migration entries).
         """
         self._check_alive()
+        check_addr(addr)
+        check_int(pages, "remap_file_pages: pages")
+        check_int(pgoff, "remap_file_pages: pgoff")
         if addr % PAGE_SIZE:
-            raise ValueError("remap_file_pages: addr must be page aligned")
+            raise InvalidArgument(EINVAL, "remap_file_pages: addr must be page aligned")
         vma = self.vma_lookup(addr)  # find_vma() plus 2.6.18's start < vm_start check
         if vma is None or vma.file is None or not vma.shared:
-            raise OSError(EINVAL, "remap_file_pages needs a shared file mapping at that address")
-        if not isinstance(pages, int) or pages <= 0 or addr + pages * PAGE_SIZE > vma.end:
-            raise OSError(EINVAL, "remap_file_pages: the range must lie inside one vma")
+            raise InvalidArgument(
+                EINVAL, "remap_file_pages needs a shared file mapping at that address"
+            )
+        if pages <= 0 or addr + pages * PAGE_SIZE > vma.end:
+            raise InvalidArgument(EINVAL, "remap_file_pages: the range must lie inside one vma")
         if pgoff < 0 or pgoff + pages > vma.file.pages:
-            raise OSError(EINVAL, "remap_file_pages: pgoff beyond the end of the file")
+            raise InvalidArgument(EINVAL, "remap_file_pages: pgoff beyond the end of the file")
         k = self.kernel
         if k.variant == "modern":
             self._remap_file_pages_emulated(vma, addr, pages, pgoff)
@@ -464,12 +594,15 @@ class Process:
             )
             return
         if not vma.nonlinear:
+            # "Must set VM_NONLINEAR before any pages are populated": under i_mmap_lock,
+            # so never in the middle of an rmap walk of this file.
+            spin_until_free(k, [mapping.i_mmap_lock], "sys_remap_file_pages", f"pid {self.pid}")
             mapping.i_mmap.remove(vma)
             mapping.i_mmap_nonlinear.append(vma)
             vma.nonlinear = True
         for i in range(pages):
             a = addr + i * PAGE_SIZE
-            self.zap_pte(vma, a)
+            self._zap_pte(vma, a)
             self.ptes[a >> PAGE_SHIFT] = pgoff_to_pte(pgoff + i)
         k._event(
             "sys_remap_file_pages",
@@ -485,9 +618,13 @@ class Process:
         on the next access (the model passes MAP_NONBLOCK, as the 2.6.18 path does).
         No VM_NONLINEAR, no file ptes: rmap and migration entries work everywhere."""
         k = self.kernel
+        # do_mmap() relinks the vmas under i_mmap_rwsem: never during an rmap walk
+        spin_until_free(
+            k, [vma.file.mapping.i_mmap_lock], "sys_remap_file_pages", f"pid {self.pid}"
+        )
         end = addr + pages * PAGE_SIZE
         for a in range(addr, end, PAGE_SIZE):
-            self.zap_pte(vma, a)
+            self._zap_pte(vma, a)
         pieces = [
             (start, stop, off)
             for start, stop, off in (
@@ -559,6 +696,7 @@ class Process:
         (MADV_MERGEABLE, KSM) do not exist in 2.6.18 (EINVAL); 6.1 has them, and
         ``variant="modern"`` refuses them with NotModelled rather than pretend."""
         self._check_alive()
+        check_int(pages, "madvise: pages", 1)
         if advice not in ("hugepage", "mergeable"):
             raise ValueError(f"madvise: advice must be 'hugepage' or 'mergeable', got {advice!r}")
         self._vma_or_fault(addr)
@@ -575,6 +713,13 @@ class Process:
 
     def zap_pte(self, vma: Vma, addr: int) -> None:
         """zap_pte_range() for one pte: drop what it holds."""
+        self._check_alive()
+        self._check_vma(vma)
+        if not vma.contains(addr):
+            raise InvalidArgument(EFAULT, f"zap_pte: {addr:#x} is not inside {vma!r}")
+        self._zap_pte(vma, addr)
+
+    def _zap_pte(self, vma: Vma, addr: int) -> None:
         k = self.kernel
         vpn = addr >> PAGE_SHIFT
         pte = self.ptes.pop(vpn, None)
@@ -612,9 +757,12 @@ class Process:
                 f"pid {self.pid} cannot exit while its access {busy[0]} is in flight; "
                 "step or run it to the end first"
             )
+        spin_until_free(k, self._rmap_locks(self.vmas), "exit_mmap", f"pid {self.pid} exit")
         for vma in list(self.vmas):
-            for a in vma.addresses():
-                self.zap_pte(vma, a)
+            # the ptes it has, in address order (a wide sparse vma costs its ptes)
+            lo, hi = vma.start >> PAGE_SHIFT, vma.end >> PAGE_SHIFT
+            for vpn in sorted(v for v in self.ptes if lo <= v < hi):
+                self._zap_pte(vma, vpn << PAGE_SHIFT)
             if vma.file is not None:
                 mapping = vma.file.mapping
                 if vma.nonlinear:

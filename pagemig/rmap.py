@@ -13,9 +13,17 @@ keeps the pte's young and dirty bits; and an exclusive anonymous page that may b
 pinned long-term (FOLL_PIN/FOLL_LONGTERM) is not unmapped at all
 (page_try_share_anon_rmap() fails): its pte is left as it was and the walk stops.
 
-Simplifications: no TLB or cache flushes; the locks named in the kernel
-(anon_vma->lock, i_mmap_lock, pte locks) are not modelled because every step
-runs atomically; swap ptes are only installed for pages already in the swap
+The two rmap spinlocks are modelled (:class:`SpinLock`): ``anon_vma->lock``
+and ``mapping->i_mmap_lock`` are held across a whole walk (try_to_unmap_anon,
+try_to_unmap_file, and migrate.c's remove_*_migration_ptes), which in the model
+spans several steps. A started path that wants a lock another path holds spins
+(a Wait); a system call that needs it (sys_remap_file_pages making a vma
+nonlinear, fork linking vmas, mmap, exit unlinking them) waits until the
+walks end: :func:`spin_until_free` steps the holder to its unlock, as the holder
+would run on another CPU while the caller spins.
+
+Simplifications: no TLB or cache flushes; pte locks are not modelled (every
+step is atomic); swap ptes are only installed for pages already in the swap
 cache (there is no reclaim).
 """
 
@@ -24,8 +32,75 @@ from __future__ import annotations
 from errno import EFAULT
 
 from .constants import CLUSTER_SIZE, PAGE_SHIFT, PAGE_SIZE, SWAP_AGAIN, SWAP_FAIL, SWAP_SUCCESS
+from .errors import DeadlockError
 from .page import Page, put_page
 from .pte import PTE_NONE, make_migration_entry, pgoff_to_pte, swp_entry_pte
+from .sched import Wait
+
+
+class SpinLock:
+    """A spinlock (spinlock_t): ``holder`` is the Task holding it, or None.
+
+    A holder never sleeps while it holds one (every step of a walk is a plain
+    step, never a Wait), so whoever spins on it only has to let the holder run.
+    """
+
+    __slots__ = ("name", "holder")
+
+    def __init__(self, name: str):
+        self.name = name
+        self.holder = None
+
+    def __repr__(self) -> str:
+        who = self.holder.name if self.holder is not None else "free"
+        return f"<SpinLock {self.name} {who}>"
+
+
+def spin_lock(k, lock: SpinLock, func: str):
+    """spin_lock(): take ``lock`` for the running task, spinning (a Wait) while
+    another task holds it."""
+    me = k.current
+    while lock.holder is not None and lock.holder is not me:
+        yield Wait(
+            func,
+            f"spins on {lock.name} (held by {lock.holder.name})",
+            lambda: lock.holder is None,
+            {"lock": lock.name},
+        )
+    lock.holder = me
+
+
+def spin_unlock(lock: SpinLock) -> None:
+    """spin_unlock()"""
+    lock.holder = None
+
+
+def spin_until_free(k, locks, func: str, what: str) -> None:
+    """A system call needs ``locks`` (an iterable of SpinLock) that started paths
+    hold: it spins until they are free. In the model the holders are stepped to
+    their unlock (what they do on another CPU meanwhile); nothing else runs. One
+    event records the spin. Called before the system call changes anything."""
+    locks = list(locks)
+    held = [lock for lock in locks if lock.holder is not None]
+    if not held:
+        return
+    k._event(
+        func,
+        f"{what}: spins on {held[0].name} held by {held[0].holder.name} until its walk ends",
+        {"lock": held[0].name, "holder": held[0].holder.name},
+    )
+    for _ in range(1_000_000):
+        held = [lock for lock in locks if lock.holder is not None]
+        if not held:
+            return
+        holder = held[0].holder
+        if holder is k.current or holder.done:
+            raise AssertionError(
+                f"{held[0].name} is held by {holder.name}, which cannot release it"
+            )
+        if k.step(holder) is None:
+            raise DeadlockError(f"{holder.name} sleeps while it holds {held[0].name}")
+    raise RuntimeError(f"{func}: {held[0].name} was not released in 1,000,000 steps")
 
 
 class AnonVma:
@@ -41,6 +116,7 @@ class AnonVma:
     def __init__(self, uid: int):
         self.id = uid
         self.head: list = []
+        self.lock = SpinLock("anon_vma->lock")
 
     def __repr__(self) -> str:
         return f"<AnonVma {self.id} vmas={len(self.head)}>"
@@ -128,10 +204,14 @@ def try_to_unmap_anon(k, page: Page, migration: bool):
     if page._mapcount < 0:  # !page_mapped()
         return ret
     unmap_one = k._overrides.get("try_to_unmap_one", try_to_unmap_one)
-    for vma in list(anon_vma.head):
-        ret = yield from unmap_one(k, page, vma, migration)
-        if ret == SWAP_FAIL or page._mapcount < 0:  # !page_mapped()
-            break
+    yield from spin_lock(k, anon_vma.lock, "try_to_unmap_anon")
+    try:
+        for vma in list(anon_vma.head):
+            ret = yield from unmap_one(k, page, vma, migration)
+            if ret == SWAP_FAIL or page._mapcount < 0:  # !page_mapped()
+                break
+    finally:
+        spin_unlock(anon_vma.lock)
     return ret
 
 
@@ -144,8 +224,17 @@ def vma_prio_tree_foreach(k, mapping, index: int) -> list:
 
 
 def try_to_unmap_file(k, page: Page, migration: bool):
-    """try_to_unmap_file(): the linear VMAs from the prio tree, then the nonlinear list."""
+    """try_to_unmap_file(): the linear VMAs from the prio tree, then the nonlinear list,
+    all under ``mapping->i_mmap_lock`` (so no vma changes list while the walk runs)."""
     mapping = page.mapping
+    yield from spin_lock(k, mapping.i_mmap_lock, "try_to_unmap_file")
+    try:
+        return (yield from _try_to_unmap_file(k, page, migration, mapping))
+    finally:
+        spin_unlock(mapping.i_mmap_lock)
+
+
+def _try_to_unmap_file(k, page: Page, migration: bool, mapping):
     ret = SWAP_AGAIN
     unmap_one = k._overrides.get("try_to_unmap_one", try_to_unmap_one)
     for vma in vma_prio_tree_foreach(k, mapping, page.index):

@@ -248,8 +248,10 @@ class Scheduler:
         """Run every started task to the end, interleaving them (round-robin by
         default, or "random" with the kernel's seeded generator). Tasks that only
         wait for something nobody will do (a lock holder nobody contends) are left."""
-        if policy not in ("round-robin", "random"):
+        if not isinstance(policy, str) or policy not in ("round-robin", "random"):
             raise ValueError("policy must be 'round-robin' or 'random'")
+        if isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 1:
+            raise ValueError(f"max_steps must be a positive int, got {max_steps!r}")
         for _ in range(max_steps):
             if not any(not t.daemon for t in self.tasks):
                 # only daemons left: let the ones that can finish, finish

@@ -1,10 +1,27 @@
 """A Hypothesis state machine that drives the engine through random sequences of
 process, memory, writeback and migration operations, interleaving started kernel
 paths step by step, with Kernel.check() after every rule and an independent model
-of what every address must read back."""
+of what every address must read back.
+
+How long it runs is a Hypothesis settings profile (``PAGEMIG_STATEMACHINE``):
+
+* ``ci`` (chosen when ``CI=true``): derandomized, 30 examples of 30 steps per
+  variant, the same examples on every run (about a minute for both variants);
+* ``dev`` (the default elsewhere): the same size, random examples;
+* ``long``: ``PAGEMIG_STATEMACHINE_EXAMPLES`` examples (default 20,000) of 50 steps.
+
+For maintainers, a run for a given time, per variant, that prints how many
+examples it ran::
+
+    nice -n 15 .venv/bin/python tests/test_statemachine.py --minutes 120 --variant patched
+
+(``--variant`` is patched, before-patch, or any variant the engine knows; a
+failure prints the shrunk sequence of rules and exits with status 1).
+"""
 
 from __future__ import annotations
 
+import os
 from errno import EACCES, EFAULT, ENOENT, ENOMEM, EPERM
 
 import hypothesis.strategies as st
@@ -12,6 +29,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from pagemig import MPOL_MF_MOVE, MPOL_MF_MOVE_ALL, PAGE_SIZE, Kernel
+from pagemig.invariants import NONLINEAR
 
 ZERO = bytes(8)
 IDX = st.integers(min_value=0, max_value=10_000)
@@ -22,9 +40,16 @@ MAX_VMAS = 4  # per process
 
 class EngineMachine(RuleBasedStateMachine):
     variant = "patched"
+    examples = 0  # machines built (one per example), for the long runs' report
+    strandings = 0  # times a remap reproduced the 2.6.18 race (see remap_file_pages)
 
     def __init__(self):
         super().__init__()
+        EngineMachine.examples += 1
+        self.boot()
+
+    def boot(self):
+        """A fresh machine (also after a remap reproduced the 2.6.18 race)."""
         k = self.k = Kernel(nodes=2, frames_per_node=48, variant=self.variant, seed=1, io_latency=1)
         self.files = [
             k.create_file("mp", 6),  # migrate_page
@@ -157,14 +182,62 @@ class EngineMachine(RuleBasedStateMachine):
         vma, addr = self.pick_addr(p, v, j, shared_file=True)
         if vma is None:
             return
-        if any(p.pte(a).kind == "migration" for a in vma.addresses()):
-            # Making a vma nonlinear while it holds a migration entry strands the entry
-            # (remove_file_migration_ptes walks only the prio tree): a 2.6.18 race the
-            # engine reproduces, not a bug of the model.
-            return
-        pgoff %= vma.file.pages
+        self.remap(p, vma, addr, pgoff % vma.file.pages)
+
+    def remap(self, p, vma, addr, pgoff):
+        """remap_file_pages of one page, at any moment, rmap walks in flight included:
+        if a walk of the file holds i_mmap_lock, the call spins until the walk ends.
+
+        2.6.18 makes a vma nonlinear under i_mmap_lock and mmap_sem only, not under
+        the page lock; remove_file_migration_ptes walks the prio tree only, and the
+        populate step zaps the ptes of the remapped range (free_swap_and_cache ignores
+        migration entries). So a vma that holds a migration entry at another address
+        keeps it, in a nonlinear vma nobody restores: a real 2.6.18 race between
+        migration and remap_file_pages by another mm (kernel-facts A.7, A.8, D.12).
+        The engine reproduces it; here check() must name exactly that rule, and the
+        machine starts afresh."""
+        nonlinear_before = vma.nonlinear
         p.remap_file_pages(addr, 1, pgoff)
         self.remapped[(p.pid, addr // PAGE_SIZE)] = pgoff
+        if not vma.nonlinear:
+            return  # the linear layout already: the model leaves the ptes alone
+        # never an entry where remap just installed its pte (what the lock guarantees)
+        assert p.pte(addr).kind == "file", p.pte(addr)
+        stranded = [a for a in vma.addresses() if p.pte(a).kind == "migration"]
+        if not stranded:
+            return
+        assert not nonlinear_before  # only a linear vma can hold migration entries
+        assert all(p.page_at(a).locked for a in stranded)  # the migration is still on
+        rules = {rule for rule, _ in self.k.violations()}
+        assert rules == {NONLINEAR}, self.k.violations()
+        EngineMachine.strandings += 1
+        self.boot()
+
+    @precondition(lambda self: self.procs)
+    @rule(i=IDX, v=IDX, j=IDX, pgoff=IDX, steps=st.integers(0, 40))
+    def remap_during_walk(self, i, v, j, pgoff, steps):
+        """Start a migration of a page of a shared file mapping, step it until its
+        try_to_unmap_file (or a restore walk) holds i_mmap_lock, a few steps more,
+        then remap_file_pages a page of a vma of that file (the race of issue 16)."""
+        p = self.pick(self.procs, i)
+        vma, addr = self.pick_addr(p, v, j, shared_file=True)
+        if vma is None or p.pte(addr).kind != "present":
+            return
+        page = p.page_at(addr)
+        lock = vma.file.mapping.i_mmap_lock
+        t = self.k.start_migrate_pages([page], 1 - page.node)
+        self.started.append(t)
+        for _ in range(200):
+            if t.done or lock.holder is t:
+                break
+            self.k.step(t)
+        for _ in range(steps % 8):
+            if lock.holder is not t:
+                break
+            self.k.step(t)
+        sharers = [(q, w) for q in self.procs for w in q.vmas if w.file is vma.file and w.shared]
+        q, w = self.pick(sharers, pgoff)
+        self.remap(q, w, w.start + (j % w.pages) * PAGE_SIZE, pgoff % w.file.pages)
 
     @precondition(lambda self: self.procs)
     @rule(i=IDX, v=IDX)
@@ -223,6 +296,9 @@ class EngineMachine(RuleBasedStateMachine):
         for _, (_t, p, addr, data) in sorted(wrote, key=lambda x: x[0]):
             self.store(p, addr, data)
             landed.append(data)
+            # every read in flight may have seen its address's value at this moment
+            for _r, rp, raddr, seen in self.pending_reads:
+                seen.add(self.expected(rp, raddr))
         return landed
 
     @precondition(lambda self: self.procs)
@@ -246,10 +322,15 @@ class EngineMachine(RuleBasedStateMachine):
         vma, addr = self.pick_addr(p, v, j)
         if vma is None:
             return
-        before = self.expected(p, addr)
+        # started writes may land while the read runs, in any order: the read may see
+        # any value its address held meanwhile (land_writes records each one)
+        probe = (None, p, addr, {self.expected(p, addr)})
+        self.pending_reads.append(probe)
         got = p.read(addr, 8)
-        landed = self.land_writes()  # started writes may land while the read runs
-        assert got in {before, self.expected(p, addr), *landed}
+        self.land_writes()
+        self.pending_reads.remove(probe)
+        probe[3].add(self.expected(p, addr))
+        assert got in probe[3], (got, probe[3])
 
     @precondition(lambda self: self.procs)
     @rule(i=IDX, v=IDX, j=IDX)
@@ -446,10 +527,9 @@ class EngineMachine(RuleBasedStateMachine):
 
     @invariant()
     def reads_see_what_was_written(self):
-        landed = self.land_writes()
+        self.land_writes()
         still = []
         for t, p, addr, seen in self.pending_reads:
-            seen.update(landed)
             seen.add(self.expected(p, addr))
             if t.done:
                 assert t.result in seen, (t.result, seen)
@@ -470,6 +550,102 @@ class EngineMachine(RuleBasedStateMachine):
         self.k.check()
 
 
+# -- the i_mmap_lock, deterministically (issue 16 item 2) --------------------------------------
+def _shared_page(variant="patched"):
+    """One file page mapped by two processes (p1 first in the prio tree)."""
+    k = Kernel(nodes=2, frames_per_node=16, variant=variant, seed=0)
+    f = k.create_file("f", 4)
+    p1, p2 = k.spawn(), k.spawn()
+    v1 = p1.mmap(4, file=f, shared=True)
+    v2 = p2.mmap(4, file=f, shared=True)
+    p1.write(v1.start, b"page0")
+    p2.read(v2.start, 5)
+    p1.write(v1.start + PAGE_SIZE, b"page1")
+    return k, f, p1, v1, p2, v2, p1.page_at(v1.start)
+
+
+def _step_until(k, t, cond, limit=500):
+    for _ in range(limit):
+        if cond():
+            return
+        k.step(t)
+    raise AssertionError("the condition never held")
+
+
+def test_remap_waits_for_the_unmap_walk_then_zaps_the_entry():
+    """remap_file_pages at the page's address in a vma the walk has not reached yet:
+    the call spins until try_to_unmap_file drops i_mmap_lock; the walk has put a
+    migration entry there by then, and the remap zaps it (a file pte). With the walk's
+    vma list taken at its start and no lock, the entry landed in the nonlinear vma."""
+    k, f, p1, v1, p2, v2, page = _shared_page()
+    lock = f.mapping.i_mmap_lock
+    t = k.start_migrate_pages([page], 1)
+    _step_until(k, t, lambda: p1.pte(v1.start).kind == "migration")
+    assert lock.holder is t and p2.pte(v2.start).kind == "present"
+    p2.remap_file_pages(v2.start, 1, 2)
+    spins = [e for e in k.trace if "spins on i_mmap_lock" in e.what]
+    assert len(spins) == 1 and spins[0].data["holder"] == t.name
+    assert lock.holder is None and v2.nonlinear
+    assert p2.pte(v2.start).kind == "file"
+    k.check()
+    k.run()
+    assert t.result == 0 and k.oopses == []
+    k.check()
+    assert p2.read(v2.start, 5) == bytes(5)  # file page 2, never written
+    assert p1.read(v1.start, 5) == b"page0" and p1.page_at(v1.start).node == 1
+
+
+def test_remap_waits_for_the_restore_walk():
+    k, f, p1, v1, p2, v2, page = _shared_page()
+    lock = f.mapping.i_mmap_lock
+    t = k.start_migrate_pages([page], 1)
+    _step_until(k, t, lambda: p1.pte(v1.start).kind == "present" and p1.page_at(v1.start).node)
+    assert lock.holder is t  # remove_file_migration_ptes restored p1, p2 still to come
+    assert p2.pte(v2.start).kind == "migration"
+    p2.remap_file_pages(v2.start + PAGE_SIZE, 1, 3)
+    assert lock.holder is None and p2.pte(v2.start).kind == "present"  # restored first
+    k.run()
+    k.check()
+    assert p2.read(v2.start, 5) == b"page0" and p2.read(v2.start + PAGE_SIZE, 5) == bytes(5)
+
+
+def test_remap_elsewhere_in_a_vma_holding_an_entry_is_the_2618_race():
+    """Between try_to_unmap and remove_migration_ptes no lock is held: making the vma
+    nonlinear then leaves its entry (at another address) where the restore walk never
+    looks. 2.6.18 does the same; the engine reproduces it and check() names it."""
+    k, f, p1, v1, p2, v2, page = _shared_page()
+    t = k.start_migrate_pages([page], 1)
+    _step_until(k, t, lambda: p2.pte(v2.start).kind == "migration")
+    _step_until(k, t, lambda: f.mapping.i_mmap_lock.holder is None)
+    p2.remap_file_pages(v2.start + PAGE_SIZE, 1, 3)
+    assert [rule for rule, _ in k.violations()] == [NONLINEAR]
+
+
+def test_modern_remap_under_a_sleeping_write_lands_where_the_address_now_points():
+    """Found by the state machine (modern variant): a write asleep in a fault keeps no
+    vma; when it retries it looks the address up again. remap_file_pages' 4.0
+    emulation replaces the vma meanwhile: the write must land in file page 3, which
+    the address maps now, not in page 1 through the old vma."""
+    k = Kernel(variant="modern", seed=0)
+    f = k.create_file("f", 4)
+    p, q = k.spawn(), k.spawn()
+    v = p.mmap(4, file=f, shared=True)
+    w = q.mmap(4, file=f, shared=True)
+    a = v.start + PAGE_SIZE
+    p.write(a, b"original")
+    q.read(w.start + PAGE_SIZE, 1)
+    t = k.start_migrate_pages([p.page_at(a)], 1)
+    _step_until(k, t, lambda: p.pte(a).kind == "migration")
+    acc = p.start_access(a, write=True, data=b"newbytes")
+    _step_until(k, acc, lambda: acc.wait is not None)
+    p.remap_file_pages(a, 1, 3)
+    k.run()
+    assert acc.error is None and t.result == 0
+    assert q.read(w.start + PAGE_SIZE, 8) == b"original"
+    assert q.read(w.start + 3 * PAGE_SIZE, 8) == b"newbytes" == p.read(a, 8)
+    k.check()
+
+
 class BeforePatchMachine(EngineMachine):
     variant = "before-patch"
 
@@ -478,12 +654,20 @@ class ModernMachine(EngineMachine):
     variant = "modern"
 
 
-SETTINGS = settings(
-    max_examples=30,
-    stateful_step_count=30,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
+_COMMON = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROFILES = {
+    "ci": settings(max_examples=30, stateful_step_count=30, derandomize=True, **_COMMON),
+    "dev": settings(max_examples=30, stateful_step_count=30, **_COMMON),
+    "long": settings(
+        max_examples=int(os.environ.get("PAGEMIG_STATEMACHINE_EXAMPLES", "20000")),
+        stateful_step_count=50,
+        **_COMMON,
+    ),
+}
+PROFILE = os.environ.get(
+    "PAGEMIG_STATEMACHINE", "ci" if os.environ.get("CI", "").lower() == "true" else "dev"
 )
+SETTINGS = PROFILES[PROFILE]
 
 TestPatched = EngineMachine.TestCase
 TestPatched.settings = SETTINGS
@@ -491,3 +675,53 @@ TestBeforePatch = BeforePatchMachine.TestCase
 TestBeforePatch.settings = SETTINGS
 TestModern = ModernMachine.TestCase
 TestModern.settings = SETTINGS
+
+
+def _machine_for(variant: str):
+    known = {m.variant: m for m in (EngineMachine, BeforePatchMachine, ModernMachine)}
+    if variant in known:
+        return known[variant]
+    return type(f"Machine_{variant.replace('-', '_')}", (EngineMachine,), {"variant": variant})
+
+
+def main(argv=None) -> int:
+    """Run the machine for ``--minutes`` per variant, in batches of random examples,
+    and print how many examples ran (and how many remaps reproduced the race)."""
+    import argparse
+    import time
+
+    from hypothesis.stateful import run_state_machine_as_test
+
+    ap = argparse.ArgumentParser(description="run the engine state machine for a while")
+    ap.add_argument("--minutes", type=float, default=20.0)
+    ap.add_argument("--variant", default="patched")
+    ap.add_argument("--steps", type=int, default=50, help="rules per example")
+    ap.add_argument("--batch", type=int, default=200, help="examples per Hypothesis run")
+    args = ap.parse_args(argv)
+    machine = _machine_for(args.variant)
+    batch = settings(
+        max_examples=args.batch, stateful_step_count=args.steps, database=None, **_COMMON
+    )
+    start = time.monotonic()
+    end = start + args.minutes * 60
+    batches = 0
+    while time.monotonic() < end:
+        try:
+            run_state_machine_as_test(machine, settings=batch)
+        except BaseException as exc:  # a failure: Hypothesis printed the shrunk example
+            print(
+                f"variant {args.variant}: FAILED after {EngineMachine.examples} examples: {exc!r}"
+            )
+            return 1
+        batches += 1
+        print(
+            f"variant {args.variant}: {batches} batch(es), {EngineMachine.examples} examples, "
+            f"{EngineMachine.strandings} remap race(s) reproduced, "
+            f"{(time.monotonic() - start) / 60:.1f} min",
+            flush=True,
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

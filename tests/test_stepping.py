@@ -406,8 +406,12 @@ def test_fork_in_the_middle_of_the_restore_walk(k, kind):
     t = k.start_migrate_pages([page], 1)
     step_until(k, t, lambda e: e.func == "remove_migration_pte")  # p's pte restored, c1's not
     assert c1.pte(v.start).kind == "migration"
-    c2 = c1.fork()  # copies c1's migration entry; its vma joins the walk's list at the end
-    assert c2.pte(v.start).kind == "migration"
+    # the walk holds anon_vma->lock (i_mmap_lock for the file part): fork spins until it
+    # ends, then copies c1's restored pte (it never copies an entry the walk will not see)
+    c2 = c1.fork()
+    spin = [e for e in k.trace if "spins on" in e.what]
+    assert len(spin) == 1 and spin[0].data["holder"] == t.name
+    assert c2.pte(v.start).kind == "present" and c2.page_at(v.start).node == 1
     k.run()
     assert t.result == 0
     new = p.page_at(v.start)

@@ -53,12 +53,13 @@ class MigrationLab(FigureWidgetMixin, ipw.VBox):
     mapping = traitlets.Enum(MAPPING_TYPES, default_value="file linear")
     dirty = traitlets.Bool(False)
     writepage = traitlets.Enum((*WRITEPAGE_CHOICES, None), default_value="ok")
-    sharers = traitlets.Int(1)
-    nodes = traitlets.Int(2)
+    # bounded like their controls: code cannot set what the sliders cannot show
+    sharers = traitlets.Int(1, min=0, max=8)  # 0: the lab says why it cannot run
+    nodes = traitlets.Int(2, min=1, max=8)
     variant = traitlets.Enum(VARIANTS, default_value="patched")
-    pins = traitlets.Int(0)
-    seed = traitlets.Int(0)
-    pages = traitlets.Int(4)
+    pins = traitlets.Int(0, min=0, max=3)
+    seed = traitlets.Int(0, min=0, max=10**6)
+    pages = traitlets.Int(4, min=2, max=4096)
 
     @traitlets.validate("writepage")
     def _writepage_none(self, proposal):
@@ -90,7 +91,8 @@ class MigrationLab(FigureWidgetMixin, ipw.VBox):
         self.steps = 0
         self.message = ""
         self._rr = 0
-        self._orig = None  # (pfn, node) of the page under study before migration
+        # (pfn, node, mapping, index) of the page under study before migration
+        self._orig = None
         self._init_figure((9.6, 5.6), dpi, render)
         self._pte_ax = self._fig.add_axes((0.07, 0.58, 0.70, 0.34))
         self._nodes_ax = self._fig.add_axes((0.07, 0.08, 0.24, 0.33))
@@ -210,7 +212,8 @@ class MigrationLab(FigureWidgetMixin, ipw.VBox):
             try:
                 sc = self._build()
                 page = sc.page
-                self._orig = (page.pfn, page.node)
+                cache = page.mapping if not page.anon else None
+                self._orig = (page.pfn, page.node, cache, page.index)
                 task = sc.start_migration()
             except Exception as exc:  # noqa: BLE001 - shown in the widget, never raised
                 problem = f"cannot build this machine: {exc}"
@@ -287,11 +290,22 @@ class MigrationLab(FigureWidgetMixin, ipw.VBox):
     def events(self) -> list:
         return list(self.kernel.trace) if self.kernel is not None else []
 
+    def page_now(self):
+        """The page under study as the kernel finds it now: a file page through its
+        page cache (find_get_page at its index; the pte may be one migration cleared,
+        before the patch or in a nonlinear vma), an anonymous page through the first
+        process's pte. None while nothing holds it (a cleared pte of an anonymous page
+        cannot happen)."""
+        if self.scenario is None or self._orig is None:
+            return None
+        _pfn, _node, cache, index = self._orig
+        if cache is not None:
+            return cache.find_get_page(index)
+        return self.scenario.page
+
     def moved(self) -> list:
         """The page under study in its new frame, once it moved."""
-        if self.scenario is None or self._orig is None:
-            return []
-        page = self.scenario.page
+        page = self.page_now()
         if page is not None and page.pfn != self._orig[0] and page.node != self._orig[1]:
             return [page]
         return []
@@ -350,7 +364,7 @@ class MigrationLab(FigureWidgetMixin, ipw.VBox):
         self._pte_ax.set_axis_on()
         plot_pte_map(k, sc.processes, ax=self._pte_ax, highlight=sc.addrs)
         plot_nodes(k, ax=self._nodes_ax, moved=self.moved())
-        page = sc.page
+        page = self.page_now()
         if page is None and self._orig is not None:
             page = k.pfn_to_page(self._orig[0])
         plot_rmap(k, page, ax=self._rmap_ax)

@@ -4,11 +4,13 @@ A front end to ``pagemig.experiments.sweep``: pick the parameter (dirty fraction
 nonlinear fraction, pinned fraction, node count, free frames on the target), the
 number of trials per point, the kernel variants and mapping types; press Run. The
 sweep runs in this process (one worker thread), a progress bar follows it, and the
-curves show the rate with its 95% band.
+curves show the rate with its 95% band. Run (the button) sweeps in a background
+thread and Cancel stops it; ``run()`` from code sweeps before it returns.
 """
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import ipywidgets as ipw
@@ -20,6 +22,14 @@ from pagemig.scenarios import MAPPING_TYPES
 
 from ._base import DEFAULT_DPI, FigureWidgetMixin, message_html
 from .plots import PARAMETER_LABELS, plot_success_rates
+
+MAX_PAGES = 256  # pages per trial the widget sweeps (the engine allows up to 4096)
+MAX_VALUES = 32  # points on one curve
+
+
+class _Cancelled(Exception):
+    """Raised from the progress callback to stop a sweep (Cancel)."""
+
 
 DEFAULT_VALUES = {
     "dirty_fraction": (0.0, 0.25, 0.5, 0.75, 1.0),
@@ -45,13 +55,21 @@ class SuccessRates(FigureWidgetMixin, ipw.VBox):
     """
 
     parameter = traitlets.Enum(PARAMETERS, default_value="dirty_fraction")
-    trials = traitlets.Int(20)
+    # bounded like the controls (trials: its slider), so that code cannot start a
+    # sweep the widget could not show
+    trials = traitlets.Int(20, min=1, max=200)
     variants = traitlets.Tuple(default_value=("patched", "before-patch"))
     mappings = traitlets.Tuple(default_value=("file linear",))
     values = traitlets.Tuple(default_value=DEFAULT_VALUES["dirty_fraction"])
-    pages = traitlets.Int(16)
-    seed = traitlets.Int(0)
+    pages = traitlets.Int(16, min=1, max=MAX_PAGES)
+    seed = traitlets.Int(0, min=0, max=2**31 - 1)
     by = traitlets.Enum(("variant", "mapping"), default_value="variant")
+
+    @traitlets.validate("values")
+    def _few_values(self, proposal):
+        if len(proposal["value"]) > MAX_VALUES:
+            raise traitlets.TraitError(f"at most {MAX_VALUES} values to sweep")
+        return proposal["value"]
 
     def __init__(
         self,
@@ -95,13 +113,22 @@ class SuccessRates(FigureWidgetMixin, ipw.VBox):
         for name in ("parameter", "trials", "variants", "mappings"):
             ipw.link((self, name), (getattr(self, f"{name}_control"), "value"))
         self.run_button = ipw.Button(description="Run", button_style="primary")
-        self.run_button.on_click(lambda _b: self.run())
+        # a click runs the sweep in a thread, so that the notebook stays free to
+        # deliver a click on Cancel; run() from code runs it here and returns the frame
+        self.run_button.on_click(lambda _b: self.start())
+        self.cancel_button = ipw.Button(
+            description="Cancel", tooltip="stop the sweep", disabled=True
+        )
+        self.cancel_button.on_click(lambda _b: self.cancel())
+        self._cancel = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._busy = False
         self.progress = ipw.IntProgress(value=0, min=0, max=1, description="trials")
         self.message_pane = ipw.HTML()
         self.children = [
             ipw.HBox([self.parameter_control, self.trials_control]),
             ipw.HBox([self.variants_control, self.mappings_control]),
-            ipw.HBox([self.run_button, self.progress]),
+            ipw.HBox([self.run_button, self.cancel_button, self.progress]),
             self.message_pane,
             self.image,
         ]
@@ -139,45 +166,85 @@ class SuccessRates(FigureWidgetMixin, ipw.VBox):
         return None
 
     # -- actions -------------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        """True while a sweep started with start() (the Run button) is running."""
+        return self._busy
+
+    def start(self) -> None:
+        """Start the sweep in a background thread (what the Run button does); Cancel
+        (or cancel()) stops it after the chunk of trials in flight."""
+        if self.running:
+            return
+        self._busy = True  # before the thread runs: a second click starts nothing
+        self._thread = threading.Thread(target=self.run, name="SuccessRates sweep", daemon=True)
+        self._thread.start()
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Wait for a sweep started with start() to end."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def cancel(self) -> None:
+        """Stop the running sweep: no new chunk of trials starts; frame stays None."""
+        self._cancel.set()
+
     def run(self):
-        """Run the sweep (in this process, one worker thread); returns the DataFrame or None."""
+        """Run the sweep (in this process, one worker thread); returns the DataFrame or
+        None (settings that make no sense, a failure, or Cancel)."""
         problem = self.problem()
         if problem is not None:
             self.message = problem
             self.refresh()
             return None
+        self._cancel.clear()
+        self._busy = True
 
         def progress(done, total):
+            if self._cancel.is_set():
+                raise _Cancelled
             self.progress.max = max(total, 1)
             self.progress.value = done
 
-        self.message = ""
+        self.message = "running the sweep ..."
+        self.run_button.disabled = True
+        self.cancel_button.disabled = False
+        self.message_pane.value = message_html(self.message, "info")
+        pool = ThreadPoolExecutor(max_workers=1)
         try:
-            with ThreadPoolExecutor(max_workers=1) as pool:
-                frame = sweep(
-                    self.parameter,
-                    list(self.values),
-                    trials=self.trials,
-                    variants=list(self.variants),
-                    mappings=list(self.mappings),
-                    pages=self.pages,
-                    seed=self.seed,
-                    executor=pool,
-                    progress=progress,
-                )
+            frame = sweep(
+                self.parameter,
+                list(self.values),
+                trials=self.trials,
+                variants=list(self.variants),
+                mappings=list(self.mappings),
+                pages=self.pages,
+                seed=self.seed,
+                executor=pool,
+                progress=progress,
+            )
+        except _Cancelled:
+            self.frame = None
+            self.message = f"cancelled after {self.progress.value} of {self.progress.max} trials"
+            return None
         except Exception as exc:  # noqa: BLE001 - shown in the widget, never raised
             self.frame = None
             self.message = f"the sweep failed: {exc}"
-            self.refresh()
             return None
-        self.frame = frame
-        self.refresh()
-        return frame
+        else:
+            self.frame = frame
+            self.message = ""
+            return frame
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+            self._busy = False
+            self.cancel_button.disabled = True
+            self.refresh()
 
     # -- views -------------------------------------------------------------------------------
     def refresh(self) -> None:
         problem = self.problem()
-        self.run_button.disabled = problem is not None
+        self.run_button.disabled = problem is not None or self.running
         text = self.message or problem or ""
         if not text and self.frame is None:
             text = "press Run to sweep"

@@ -92,7 +92,7 @@ class Stepper(FigureWidgetMixin, ipw.VBox):
     ``dpi`` and ``render``: see ``widgets._base.FigureWidgetMixin``.
     """
 
-    steps = traitlets.Int(0)
+    steps = traitlets.Int(0, min=0, max=100_000)  # a replay longer than that is a typo
 
     def __init__(self, task_factory=None, kernel=None, *, dpi=DEFAULT_DPI, render=True, **kwargs):
         super().__init__(**kwargs)

@@ -184,6 +184,7 @@ INSPECT = """async (node) => {
     const r = o.getBoundingClientRect();
     if (r.width <= 10 || r.height <= 5) empty++;
     for (const im of o.querySelectorAll('.widget-image')) {
+      if (im.getClientRects().length === 0) continue;  // not shown (a hidden box): no picture due
       images++;
       try { await im.decode(); } catch (e) {}
       if (!(im.complete && im.naturalWidth > 0)) badImages++;

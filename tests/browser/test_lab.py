@@ -64,6 +64,10 @@ def test_notebook_runs_and_renders_in_jupyterlab(notebook, lab, screenshots):
 
     panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
     labs = migration_labs(panel)
+    # A view's controls render after the view itself: wait for them (up to 30 s).
+    deadline = time.monotonic() + 30
+    while labs.count() != shown_labs(cells) and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
     assert labs.count() == shown_labs(cells), "a MigrationLab is missing its Step, slider or figure"
     did = []
     if labs.count():

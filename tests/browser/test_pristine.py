@@ -15,7 +15,7 @@ from pathlib import Path
 from pagemig import launch
 
 from .conftest import BOOK, ROOT, isolated_env, new_page, outside_requests, report
-from .pagekit import LAB_KERNEL_IDLE, model_problems, run_all_in_lab
+from .pagekit import LAB_KERNEL_IDLE, WIDGET_MIME, model_problems, run_all_in_lab
 
 AUTOSAVE_S = 3  # the reader's autosave interval here (JupyterLab's default is 120 s)
 FIRST = launch.FIRST_CHAPTER
@@ -60,7 +60,6 @@ def test_running_a_chapter_in_pagemig_lab_leaves_the_repository_untouched(browse
         assert url.split("?")[0].endswith(f"/lab/tree/{FIRST}"), "".join(printed)
         copied = copy / FIRST
         assert copied.read_bytes() == (BOOK / FIRST).read_bytes()
-        mtime = copied.stat().st_mtime_ns
 
         pg.goto(url)
         pg.wait_for_function("() => window.jupyterapp !== undefined", timeout=90_000)
@@ -77,10 +76,34 @@ def test_running_a_chapter_in_pagemig_lab_leaves_the_repository_untouched(browse
 
         cells = run_all_in_lab(pg)
         assert model_problems(cells) == []
-        # The reader's copy is autosaved: wait for it, then one more interval.
+        # JupyterLab autosaves the run into the reader's copy (during the run or after it):
+        # wait until the copy holds this run, its widget models and every execution count,
+        # then two more intervals.
+        run_models = {
+            o["data"][WIDGET_MIME]["model_id"]
+            for c in cells
+            for o in c.get("outputs", [])
+            if WIDGET_MIME in o.get("data", {})
+        }
+        assert run_models, f"{FIRST} displayed no widget"
+
+        def saved_run() -> bool:
+            try:
+                nb = json.loads(copied.read_text(encoding="utf-8"))
+            except ValueError:
+                return False  # caught mid-write
+            code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+            models = {
+                o["data"][WIDGET_MIME]["model_id"]
+                for c in code
+                for o in c.get("outputs", [])
+                if WIDGET_MIME in o.get("data", {})
+            }
+            return models == run_models and all(c["execution_count"] for c in code)
+
         t0 = time.monotonic()
-        while copied.stat().st_mtime_ns == mtime:
-            assert time.monotonic() - t0 < 20 * AUTOSAVE_S, "JupyterLab never autosaved"
+        while not saved_run():
+            assert time.monotonic() - t0 < 20 * AUTOSAVE_S, "JupyterLab never autosaved the run"
             time.sleep(0.5)
         saved_after = time.monotonic() - t0
         time.sleep(2 * AUTOSAVE_S)
@@ -98,6 +121,6 @@ def test_running_a_chapter_in_pagemig_lab_leaves_the_repository_untouched(browse
     assert changed == [], f"the repository's notebooks changed: {changed}"
     report(
         f"pristine: ran {FIRST} in `pagemig lab`, autosaved into the copy "
-        f"{saved_after:.1f} s after Run All; notebooks/ byte-identical ({len(before)} files); "
+        f"{saved_after:.1f} s after Run All ended (its widget models and counts); notebooks/ byte-identical ({len(before)} files); "
         f"{requests} requests, none outside the machine"
     )

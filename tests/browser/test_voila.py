@@ -8,6 +8,7 @@ The Voilà server (and the kernel it starts for the page) is stopped when the te
 
 from __future__ import annotations
 
+import json
 import re
 import time
 
@@ -47,8 +48,22 @@ def test_lecture_under_voila(lecture_voila, page, screenshots):
     assert page.locator(".jp-CodeCell .jp-InputArea, .cm-editor, .CodeMirror").count() == 0
     assert "build_scenario(" not in page.locator("body").inner_text()
 
+    # The MigrationLabs the lecture displays (as stored: outputs whose text/plain is the
+    # kit's repr); a view's controls render after the view itself, so wait (up to 30 s).
+    stored = json.loads(LECTURE.read_text(encoding="utf-8"))
+    shown = sum(
+        1
+        for c in stored["cells"]
+        for o in c.get("outputs", [])
+        if "".join(o.get("data", {}).get("text/plain", "")).startswith("MigrationLab(")
+    )
+    assert shown >= 1, "the lecture shows no MigrationLab"
     labs = migration_labs(page.locator("body"))
-    assert labs.count() >= 1, "the lecture shows no MigrationLab"
+    deadline = time.monotonic() + 30
+    while labs.count() != shown and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
+    assert labs.count() == shown, "a MigrationLab is missing its Step, slider or figure"
+    lab_count = labs.count()
     page.screenshot(path=str(screenshots / "voila-08-lecture.png"), full_page=True)
     did = exercise_migration_lab(labs.first, f"Voilà {LECTURE.name}")
     labs.first.screenshot(path=str(screenshots / "voila-08-lecture-migrationlab.png"))
@@ -90,6 +105,6 @@ def test_lecture_under_voila(lecture_voila, page, screenshots):
         f"Voilà {LECTURE.name}: notebook pre-run {warm_s:.1f} s after the server answered; "
         f"page load -> first rendered widget "
         f"{first_ms / 1000:.2f} s (target < 5 s); all {seen['widgets']} widgets and "
-        f"{seen['images']} images rendered after {all_s:.1f} s; {labs.count()} MigrationLab(s); "
+        f"{seen['images']} images rendered after {all_s:.1f} s; {lab_count} MigrationLab(s); "
         f"MigrationLab: {'; '.join(did)}"
     )
