@@ -206,13 +206,9 @@ def reset(
 
 # -- who has the copy open ------------------------------------------------------------------
 def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    from .launch import pid_alive  # launch imports this module
+
+    return pid_alive(pid)
 
 
 def lab_holder(copy: Path) -> dict | None:

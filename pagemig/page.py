@@ -33,21 +33,6 @@ PG_writeback = 1 << 13
 PG_mappedtodisk = 1 << 16
 PG_swapcache = 1 << 15
 
-FLAG_NAMES = (
-    (PG_locked, "locked"),
-    (PG_error, "error"),
-    (PG_referenced, "referenced"),
-    (PG_uptodate, "uptodate"),
-    (PG_dirty, "dirty"),
-    (PG_lru, "lru"),
-    (PG_active, "active"),
-    (PG_checked, "checked"),
-    (PG_reserved, "reserved"),
-    (PG_private, "private"),
-    (PG_writeback, "writeback"),
-    (PG_swapcache, "swapcache"),
-    (PG_mappedtodisk, "mappedtodisk"),
-)
 
 # The flags migrate_page_copy() carries to the new page (kernel-facts A.5).
 COPIED_FLAGS = PG_error | PG_referenced | PG_uptodate | PG_active | PG_checked | PG_mappedtodisk
@@ -70,6 +55,9 @@ FLAG_ATTRS = (
     (PG_swapcache, "swapcache"),
     (PG_mappedtodisk, "mappedtodisk"),
 )
+# the names /proc and the kernel print (PG_private is "private"; the attribute is
+# has_private because Page.private holds the swap slot or buffers, as in the kernel)
+FLAG_NAMES = tuple((bit, "private" if a == "has_private" else a) for bit, a in FLAG_ATTRS)
 
 
 class Page:

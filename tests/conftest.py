@@ -102,3 +102,14 @@ def file_setup(k: Kernel, *, sharers=1, pages=4, index=1, write=False, **file_kw
         procs.append(p)
         addrs.append(a)
     return f, procs, addrs
+
+
+def written(k, n=2, proc=None):
+    """``n`` anonymous pages of a new mapping (in ``proc`` or a new process), each
+    written with "page i"; returns (process, vma, addresses)."""
+    p = proc or k.spawn()
+    v = p.mmap(n)
+    addrs = [v.start + i * PAGE_SIZE for i in range(n)]
+    for i, a in enumerate(addrs):
+        p.write(a, b"page %d" % i)
+    return p, v, addrs

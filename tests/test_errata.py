@@ -6,20 +6,11 @@ from __future__ import annotations
 from errno import EFAULT, ENOENT
 
 import pytest
-from conftest import step_until
+from conftest import step_until, written
 
 from pagemig import MPOL_MF_MOVE_ALL, PAGE_SIZE, Kernel
 from pagemig.constants import ZERO_PFN
 from pagemig.proc import render_numa_maps
-
-
-def written(k, n=2, proc=None):
-    p = proc or k.spawn()
-    v = p.mmap(n)
-    addrs = [v.start + i * PAGE_SIZE for i in range(n)]
-    for i, a in enumerate(addrs):
-        p.write(a, b"page %d" % i)
-    return p, v, addrs
 
 
 # -- find_vma: only above every vma is -EFAULT -------------------------------------------

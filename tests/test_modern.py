@@ -9,7 +9,7 @@ from __future__ import annotations
 from errno import EACCES, EBUSY, EFAULT, EINVAL, EIO, ENODEV, ENOENT, ENOMEM, EPERM
 
 import pytest
-from conftest import step_until
+from conftest import step_until, written
 
 from pagemig import MPOL_MF_MOVE, MPOL_MF_MOVE_ALL, MPOL_MF_STRICT, PAGE_SIZE, Kernel
 from pagemig.constants import VARIANTS, ZERO_PFN
@@ -18,15 +18,6 @@ from pagemig.errors import InvalidArgument, NotModelled
 
 def kernel(variant="modern", **kw):
     return Kernel(nodes=2, frames_per_node=64, variant=variant, **kw)
-
-
-def written(k, n=2, proc=None):
-    p = proc or k.spawn()
-    v = p.mmap(n)
-    addrs = [v.start + i * PAGE_SIZE for i in range(n)]
-    for i, a in enumerate(addrs):
-        p.write(a, b"page %d" % i)
-    return p, v, addrs
 
 
 def funcs(k):
