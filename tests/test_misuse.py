@@ -197,6 +197,7 @@ def snapshot(k) -> tuple:
         tasks,
         tuple(sorted((key, bytes(v)) for key, v in k.anon_shadow.items())),
         k.rng.getstate(),
+        tuple(sorted(k.replaced)),  # a refused replace() installs nothing
         k._next_pid,
         len(k.oopses),
         (k.clock, len(k.trace.events)),
@@ -414,6 +415,13 @@ KERNEL = {
         case(K, a_(lambda w: w.apage), exc=ValueError),
         case(K, a_(lambda w: w.opage), exc=ValueError),
     ],
+    "replace": [
+        case(K, exc=ValueError),  # nothing named
+        case(K, migrate_pages=a_(lambda w: _a_path), exc=ValueError),  # not replaceable
+        case(K, writeout=5, exc=TypeError),
+        case(K, writeout=a_(lambda w: lambda k, page: None), exc=TypeError),  # no generator
+        case(K, writeout=a_(lambda w: _a_path), exc=TypeError),  # parameters do not fit
+    ],
     "start_path": [
         case(K, "", a_(lambda w: iter(())), exc=ValueError),
         case(K, "mine", 5, exc=TypeError),
@@ -612,6 +620,12 @@ PAGE = {
         case(PG, -1, b"a", exc=ValueError),
     ],
 }
+
+
+def _a_path():
+    """A generator function that takes none of a kernel function's parameters."""
+    yield ("mine", "a step", {})
+
 
 TASK: dict = {}  # Task has no public methods; tasks are passed to Kernel.step (above)
 
