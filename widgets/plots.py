@@ -33,15 +33,13 @@ from .palette import (
 LABEL_COLUMNS = 32
 
 
-def _side_legend(ax, handles, **kw):
-    """A legend just right of the axes, small and frameless (the pte map and the node view)."""
+def _side_legend(ax, handles=None, *, fontsize="x-small", **kw):
+    """A legend just right of the axes, small and frameless (the pte map, the node view,
+    the timeline and the race map); without ``handles``, of the labelled artists."""
+    if handles is not None:
+        kw["handles"] = handles
     return ax.legend(
-        handles=handles,
-        loc="upper left",
-        bbox_to_anchor=(1.01, 1.0),
-        fontsize="x-small",
-        frameon=False,
-        **kw,
+        loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=fontsize, frameon=False, **kw
     )
 
 
@@ -530,14 +528,7 @@ def plot_timeline(trace_or_frame, ax=None):
     ax.set_yticks(range(len(tasks)), tasks, fontsize="small")
     ax.set_ylim(len(tasks) - 0.4, -0.6)
     ax.set_xlabel("event #")
-    ax.legend(
-        loc="upper left",
-        bbox_to_anchor=(1.01, 1.0),
-        fontsize="x-small",
-        frameon=False,
-        title="event",
-        title_fontsize="small",
-    )
+    _side_legend(ax, title="event", title_fontsize="small")
     return ax
 
 
@@ -699,14 +690,7 @@ def plot_race_map(exploration, ax=None, title=None, max_label=26):
         f"{exploration.states:,} states",
         fontsize="medium",
     )
-    ax.legend(
-        loc="upper left",
-        bbox_to_anchor=(1.01, 1.0),
-        fontsize="small",
-        frameon=False,
-        title="outcome (interleavings)",
-        title_fontsize="small",
-    )
+    _side_legend(ax, fontsize="small", title="outcome (interleavings)", title_fontsize="small")
     return ax
 
 

@@ -276,15 +276,17 @@ IMAGE_DIGEST = """async (img) => {
 }"""
 
 
-def figure_pixels(lab, timeout_s: float = 30) -> str:
-    """Size and SHA-256 of the pixels the MigrationLab's figure shows right now."""
-    img = lab.locator(".widget-image").first
+def figure_pixels(widget, timeout_s: float = 30, *, last: bool = False) -> str:
+    """Size and SHA-256 of the pixels a widget's figure shows right now: its first image
+    (a MigrationLab's figure), or with ``last=True`` its last one."""
+    images = widget.locator(".widget-image")
+    img = images.last if last else images.first
     img.wait_for(state="visible")
     deadline = time.monotonic() + timeout_s
     while (digest := img.evaluate(IMAGE_DIGEST)) is None:
         if time.monotonic() > deadline:
-            raise AssertionError("the MigrationLab's figure never finished loading")
-        lab.page.wait_for_timeout(100)
+            raise AssertionError("the widget's figure never finished loading")
+        widget.page.wait_for_timeout(100)
     return digest
 
 

@@ -9,7 +9,7 @@ import re
 import time
 
 from .conftest import report
-from .pagekit import IMAGE_DIGEST, WIDGET_OUTPUT, model_problems, open_in_lab, run_all_in_lab
+from .pagekit import WIDGET_OUTPUT, figure_pixels, model_problems, open_in_lab, run_all_in_lab
 
 CHAPTER = "02-anonymous-migration.ipynb"
 
@@ -19,17 +19,9 @@ def race_maps(panel):
     return panel.locator(WIDGET_OUTPUT).filter(has=panel.page.locator(".pagemig-race-cell"))
 
 
-def machine_pixels(explorer, timeout_s: float = 30) -> str:
-    """Size and SHA-256 of the pixels of the explorer's machine figure (its last image;
-    the first is the race map)."""
-    img = explorer.locator(".widget-image").last
-    img.wait_for(state="visible")
-    deadline = time.monotonic() + timeout_s
-    while (digest := img.evaluate(IMAGE_DIGEST)) is None:
-        if time.monotonic() > deadline:
-            raise AssertionError("the explorer's figure never finished loading")
-        explorer.page.wait_for_timeout(100)
-    return digest
+def machine_pixels(explorer) -> str:
+    """The explorer's machine figure (its last image; the first is the race map)."""
+    return figure_pixels(explorer, last=True)
 
 
 def wait_for_message(explorer, pattern: str, timeout_s: float = 30) -> str:
