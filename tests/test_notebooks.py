@@ -395,9 +395,17 @@ def test_stored_outputs_are_complete_and_clean(path):
     assert "widgets" not in nb.get("metadata", {}), "widget state stored: drop it"
 
 
-# The chapters whose exercises are the package's (widgets.exercises.chNN), shown as
-# widgets with exercise("N.M"); the others still build Exercise(...) in the notebook.
-CONVERTED = ("01-pages-ptes-rmaps", "03-file-pages-and-the-patch", "04-nonlinear-mappings")
+def _converted() -> tuple[str, ...]:
+    """The chapters whose exercises are the package's (widgets.exercises.chNN), shown
+    as widgets with exercise("N.M"): every notebook whose number has a module. The
+    others still build Exercise(...) in the notebook."""
+    from widgets.exercises import chapters
+
+    have = set(chapters())
+    return tuple(p.stem for p in sorted(BOOK.glob("[0-9][0-9]-*.ipynb")) if int(p.stem[:2]) in have)
+
+
+CONVERTED = _converted()
 
 
 def _calls(nb: dict, name: str) -> list[ast.Call]:
