@@ -92,11 +92,13 @@ def test_pte_map_before_migration(mapping, dirty):
     c = col_of(ax, sc.addrs[0], vpns)
     for row, (p, a) in enumerate(zip(sc.processes, sc.addrs)):
         assert cell(ax, row, col_of(ax, a, vpns)) == rgb(node_colour(0))
-        assert p.pte(a).short() in [t.get_text() for t in ax.texts]
+        label = p.pte(a).short() + ("" if mapping == "anonymous" else " f1")
+        assert label in [t.get_text() for t in ax.texts]
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert legend[:3] == ["none (not mapped)", "present, node 0", "present, node 1"]
-    assert "migration entry" in legend
+    assert "migration entry" in legend and "page locked" in legend
     assert "Page tables" in ax.get_title()
+    assert lock_marks(ax) == []  # nothing holds a page lock yet
     # the page under study is outlined
     outlines = [p for p in ax.patches if p.get_linestyle() == "--"]
     assert len(outlines) == 1 and outlines[0].get_x() == pytest.approx(c - 0.5)
@@ -133,6 +135,52 @@ def test_pte_map_during_and_after_migration(mapping, variant):
         ax = plot_pte_map(k, ax=ax)
     assert sc.page.node == 1
     assert cell(ax, 0, col_of(ax, sc.addrs[0], vpns)) == rgb(node_colour(1))
+
+
+def lock_marks(ax):
+    """The cells (row, col) the pte map marks as locked."""
+    (locks,) = [c for c in ax.collections if c.get_label() == "_locks"]
+    return sorted((round(y + 0.3), round(x - 0.34)) for x, y in locks.get_offsets())
+
+
+def hatched(ax):
+    """The cells (row, col) the pte map hatches (file ptes)."""
+    (coll,) = [c for c in ax.collections if c.get_hatch()]
+    return sorted(
+        (round(p.vertices[:, 1].mean()), round(p.vertices[:, 0].mean())) for p in coll.get_paths()
+    )
+
+
+def test_pte_map_names_file_pages_marks_locks_and_hatches_file_ptes():
+    sc = build_scenario("file linear", sharers=2, pages=3, page_index=1)
+    k = sc.kernel
+    ax = plot_pte_map(k)
+    texts = [t.get_text() for t in ax.texts]
+    pfns = [sc.processes[0].pte(a).pfn for a in sc.vmas[0].addresses()]
+    assert texts[:3] == [f"P{pfn}w f{i}" for i, pfn in enumerate(pfns)]
+    task = sc.start_migration()
+    run_until(k, task, lambda: sc.processes[1].pte(sc.addrs[1]).kind == "migration")
+    assert sc.page.locked
+    ax = plot_pte_map(k, ax=ax)  # in place
+    assert lock_marks(ax) == [(0, 1), (1, 1)]  # both entries point at the locked page
+    assert f"M{pfns[1]}w f1" in [t.get_text() for t in ax.texts]
+    assert lock_marks(plot_pte_map(k)) == lock_marks(ax)
+    k.run()
+    ax = plot_pte_map(k, ax=ax)
+    assert lock_marks(ax) == [] and hatched(ax) == []
+    # a nonlinear sweep leaves file ptes: hatched, labelled; an unmapped pte is neither
+    nl = build_scenario("file nonlinear", pages=3)
+    assert nl.kernel.migrate_pages([nl.page], 1) == 0
+    p, v = nl.processes[0], nl.vmas[0]
+    p.zap_pte(v, v.start)
+    ax = plot_pte_map(nl.kernel)
+    assert [p.pte(a).kind for a in v.addresses()] == ["none", "file", "file"]
+    assert hatched(ax) == [(0, 1), (0, 2)]
+    assert [t.get_text() for t in ax.texts] == ["", "F2", "F0"]
+    assert cell(ax, 0, 0) != cell(ax, 0, 1)
+    # anonymous ptes carry no file index
+    an = build_scenario("anonymous")
+    assert all(" f" not in t.get_text() for t in plot_pte_map(an.kernel).texts)
 
 
 def test_pte_map_addrs_limit_columns_and_many_columns_have_no_labels():
@@ -188,6 +236,10 @@ def test_plot_nodes_bars_per_node(nodes):
         "moved here",
         "free",
     ]
+    # told nothing about what moved, the view claims nothing
+    ax = plot_nodes(k)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["used (node colour)", "free"]
+    assert "moved" not in ax.get_title() and "moved" not in " ".join(t.get_text() for t in ax.texts)
 
 
 # -- reverse map -----------------------------------------------------------------------------

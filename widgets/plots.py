@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import PatchCollection
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
 from pagemig.constants import PAGE_SHIFT
@@ -61,18 +63,39 @@ def _processes(kernel, processes):
 
 
 # -- pte map -----------------------------------------------------------------------------
+def _file_index(kernel, pte):
+    """The file page index a present pte or migration entry maps, or None (anonymous,
+    swap cache, the zero page)."""
+    page = kernel.pfn_to_page(pte.pfn)
+    if page.reserved or page.anon or page.swapcache or page.mapping is None:
+        return None
+    return page.index
+
+
 def pte_cell(kernel, pte):
     """(state, colour, label) of one pte: state is the pte kind, or "present" with the
-    colour of its page's node."""
+    colour of its page's node. A present pte or migration entry to a file page says
+    which file page too (``P0w f1``: pfn 0, writable, file page 1)."""
     kind = pte.kind if pte is not None else "none"
     if kind == "present" and kernel.pfn_to_page(pte.pfn).reserved:
         return "zero", STATE_COLOURS["zero"], pte.short()  # the shared ZERO_PAGE
-    if kind == "present":
-        node = kernel.pfn_to_page(pte.pfn).node
-        return "present", node_colour(node), pte.short()
+    if kind in ("present", "migration"):
+        index = _file_index(kernel, pte)
+        label = pte.short() if index is None else f"{pte.short()} f{index}"
+        if kind == "present":
+            return "present", node_colour(kernel.pfn_to_page(pte.pfn).node), label
+        return kind, STATE_COLOURS[kind], label
     if kind == "none":
         return "none", STATE_COLOURS["none"], ""
     return kind, STATE_COLOURS.get(kind, STATE_COLOURS["none"]), pte.short()
+
+
+def pte_locked(kernel, pte) -> bool:
+    """Whether the page a present pte or migration entry refers to is locked (PG_locked:
+    a migration, writeback or some other holder has it)."""
+    if pte is None or pte.kind not in ("present", "migration"):
+        return False
+    return bool(kernel.pfn_to_page(pte.pfn).locked)
 
 
 def pte_grid(kernel, processes=None, addrs=None):
@@ -114,16 +137,43 @@ def _fresh(ax, kind) -> None:
     _set_layout(ax, kind, object(), [])
 
 
+def _hatch_paths(cells):
+    """Unit squares over the file-pte cells (the hatch that sets them apart from none)."""
+    return [
+        Rectangle((c - 0.5, r - 0.5), 1, 1)
+        for r, row in enumerate(cells)
+        for c, cell in enumerate(row)
+        if cell[0] == "file"
+    ]
+
+
+def _lock_offsets(kernel, procs, vpns):
+    """Where the lock marks go: the top-right corner of each cell whose page is locked."""
+    pts = [
+        (c + 0.34, r - 0.3)
+        for r, p in enumerate(procs)
+        for c, vpn in enumerate(vpns)
+        if pte_locked(kernel, p.ptes.get(vpn))
+    ]
+    return np.array(pts, dtype=float).reshape(-1, 2)
+
+
+FILE_HATCH = "////"  # file ptes are hatched: "none" is plain and unlabelled
+FILE_HATCH_COLOUR = "#888888"
+
+
 def plot_pte_map(kernel, processes=None, ax=None, addrs=None, highlight=None):
     """Processes x virtual pages, one colour per pte state.
 
-    none (light grey), present (the colour of the node its page is on), migration
-    entry (black), nonlinear file pte (grey), swap entry (dark grey), the zero page
-    (pale yellow, ``Z``: a read of untouched anonymous memory). Up to
-    ``LABEL_COLUMNS`` columns each cell is labelled with the entry (``P12w``: present,
-    pfn 12, writable; ``M12r``: read migration entry to pfn 12; ``F5``: file pte for
-    file page 5). ``addrs`` limits the columns to those addresses (default: every
-    page of every VMA); ``highlight`` outlines the cells of the given addresses.
+    none (light grey, no label), present (the colour of the node its page is on),
+    migration entry (black), nonlinear file pte (grey and hatched, ``F5``), swap
+    entry (dark grey), the zero page (pale yellow, ``Z``: a read of untouched
+    anonymous memory). Up to ``LABEL_COLUMNS`` columns each cell is labelled with the
+    entry (``P12w``: present, pfn 12, writable; ``M12r``: read migration entry to pfn
+    12; ``F5``: file pte for file page 5); an entry to a file page also names the file
+    page (``P12w f3``). A white diamond in a cell's corner marks a pte whose page is
+    locked (PG_locked). ``addrs`` limits the columns to those addresses (default:
+    every page of every VMA); ``highlight`` outlines the cells of the given addresses.
     Called again on the same ``ax`` with the same processes and pages, it updates the
     picture in place.
     """
@@ -138,14 +188,23 @@ def plot_pte_map(kernel, processes=None, ax=None, addrs=None, highlight=None):
         sorted({col[int(a) >> PAGE_SHIFT] for a in highlight or () if int(a) >> PAGE_SHIFT in col})
     )
     labels = ncols <= LABEL_COLUMNS
+    wrap = ncols > 8  # "P12w f3" on two lines when the cells are narrow
+
+    def text_of(label):
+        return label.replace(" ", "\n") if wrap else label
+
     key = (tuple(p.pid for p in procs), tuple(vpns), kernel.nr_nodes, swap, zero, hl)
     if _same_layout(ax, "pte", key) and nrows and ncols:
-        image, *texts = ax._pagemig_dynamic[: 1 + (nrows * ncols if labels else 0)]
+        n_texts = nrows * ncols if labels else 0
+        image, *texts = ax._pagemig_dynamic[: 1 + n_texts]
+        hatch, locks = ax._pagemig_dynamic[1 + n_texts : 3 + n_texts]
         image.set_data(rgb)
         if labels:
             for t, (_s, colour, label) in zip(texts, (c for row in cells for c in row)):
-                t.set_text(label)
+                t.set_text(text_of(label))
                 t.set_color(text_colour(colour))
+        hatch.set_paths(_hatch_paths(cells))
+        locks.set_offsets(_lock_offsets(kernel, procs, vpns))
         return ax
     ax.clear()
     ax.set_title(
@@ -172,14 +231,35 @@ def plot_pte_map(kernel, processes=None, ax=None, addrs=None, highlight=None):
                     ax.text(
                         c,
                         r,
-                        label,
+                        text_of(label),
                         ha="center",
                         va="center",
                         fontsize=size,
                         color=text_colour(colour),
+                        zorder=3,
                     )
                 )
     dynamic += texts
+    hatch = PatchCollection(
+        _hatch_paths(cells),
+        facecolor="none",
+        edgecolor=FILE_HATCH_COLOUR,
+        linewidth=0,
+        hatch=FILE_HATCH,
+        zorder=2,
+    )
+    ax.add_collection(hatch, autolim=False)
+    locks = ax.scatter(
+        *_lock_offsets(kernel, procs, vpns).T,
+        marker="D",
+        s=22,
+        facecolor="white",
+        edgecolor="black",
+        linewidth=0.8,
+        zorder=4,
+        label="_locks",
+    )
+    dynamic += [hatch, locks]
     # cell borders (white lines over the image)
     if ncols <= 64:
         dynamic.append(
@@ -220,12 +300,31 @@ def plot_pte_map(kernel, processes=None, ax=None, addrs=None, highlight=None):
     handles = [Patch(facecolor=STATE_COLOURS["none"], edgecolor="grey", label=STATE_LABELS["none"])]
     handles += [Patch(facecolor=node_colour(n), label=f"present, node {n}") for n in nodes]
     handles += [
-        Patch(facecolor=STATE_COLOURS[s], label=STATE_LABELS[s]) for s in ("migration", "file")
+        Patch(facecolor=STATE_COLOURS["migration"], label=STATE_LABELS["migration"]),
+        Patch(
+            facecolor=STATE_COLOURS["file"],
+            edgecolor=FILE_HATCH_COLOUR,
+            hatch=FILE_HATCH,
+            linewidth=0,
+            label=STATE_LABELS["file"],
+        ),
     ]
     if swap:
         handles.append(Patch(facecolor=STATE_COLOURS["swap"], label=STATE_LABELS["swap"]))
     if zero:
         handles.append(Patch(facecolor=STATE_COLOURS["zero"], label=STATE_LABELS["zero"]))
+    handles.append(
+        Line2D(
+            [],
+            [],
+            marker="D",
+            linestyle="",
+            markerfacecolor="white",
+            markeredgecolor="black",
+            markersize=5,
+            label="page locked",
+        )
+    )
     _side_legend(
         ax,
         handles,
@@ -244,8 +343,10 @@ def plot_nodes(kernel, ax=None, moved=None):
     """Frames per node: used (in the node's colour), pages that moved there (hatched), free.
 
     ``moved``: the pages (``Page`` objects or pfns) that migration moved, in their new
-    frames; each is counted on the node it now sits on. Called again on the same ``ax``
-    for a machine of the same shape, it updates the bars in place.
+    frames; each is counted on the node it now sits on. Without ``moved`` (None) the
+    view does not know what moved: it shows used and free only, with no "moved here"
+    entry in its legend or title. Called again on the same ``ax`` for a machine of the
+    same shape, it updates the bars in place.
     """
     ax = _ax(ax, (4.0, 2.4))
     moved_per_node = [0] * kernel.nr_nodes
@@ -259,7 +360,8 @@ def plot_nodes(kernel, ax=None, moved=None):
     notes = [
         f"{n.nr_used}/{n.frames} used" + (f", {m} moved in" if m else "") for n, m in zip(nodes, mv)
     ]
-    key = tuple(n.frames for n in nodes)
+    told = moved is not None
+    key = (tuple(n.frames for n in nodes), told)
     if _same_layout(ax, "nodes", key):
         bars = ax._pagemig_dynamic
         k = len(nodes)
@@ -297,12 +399,13 @@ def plot_nodes(kernel, ax=None, moved=None):
     ax.set_ylim(len(nodes) - 0.5, -0.5)
     ax.set_xlim(0, total * 1.45)
     ax.set_xlabel("frames")
-    ax.set_title("Frames per node: used, free, moved in", fontsize="medium")
-    handles = [
-        Patch(facecolor=PALETTE_GREY, edgecolor="black", label="used (node colour)"),
-        Patch(facecolor=PALETTE_GREY, edgecolor="black", hatch="////", label="moved here"),
-        Patch(facecolor="white", edgecolor="grey", label="free"),
-    ]
+    ax.set_title("Frames per node: used, free" + (", moved in" if told else ""), fontsize="medium")
+    handles = [Patch(facecolor=PALETTE_GREY, edgecolor="black", label="used (node colour)")]
+    if told:
+        handles.append(
+            Patch(facecolor=PALETTE_GREY, edgecolor="black", hatch="////", label="moved here")
+        )
+    handles.append(Patch(facecolor="white", edgecolor="grey", label="free"))
     _side_legend(ax, handles)
     _set_layout(ax, "nodes", key, [*b_used, *b_moved, *b_free, *texts])
     return ax
