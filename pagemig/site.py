@@ -116,7 +116,9 @@ def prepare(nb, names: set[str]):
         elif cell.cell_type == "code":
             for out in cell.get("outputs", []):
                 if "image/png" in out.get("data", {}):
-                    out.setdefault("metadata", {})["pagemig_alt"] = _alt_for(cell)
+                    meta = out.setdefault("metadata", {})
+                    own = (meta.get("image/png") or {}).get("alt")  # widgets.plots.with_alt
+                    meta["pagemig_alt"] = own or _alt_for(cell)
     return nb, noted
 
 

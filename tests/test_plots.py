@@ -410,3 +410,56 @@ def test_success_rates_by_mapping_and_combinations():
 def test_new_axes_is_off_pyplot():
     ax = new_axes()
     assert isinstance(ax.figure.canvas, FigureCanvasAgg)
+
+
+# -- the reference-count gate and alt text -----------------------------------------------------
+def test_plot_gate_one_bar_per_check_coloured_by_outcome():
+    from widgets.palette import OUTCOME_COLOURS
+    from widgets.plots import gate_checks, plot_gate
+
+    k = Kernel(nodes=2, frames_per_node=16)
+    f = k.create_file("buf.img", 2, buffers=True)
+    p = k.spawn()
+    v = p.mmap(2, file=f, shared=True)
+    p.read(v.start, 1)
+    page = p.page_at(v.start)
+    k.pin(page)
+    t = k.start_migrate_pages([page], 1)
+    for _ in range(200):  # step until the third check, then drop the pin
+        k.step(t)
+        if len(gate_checks(k.trace)) == 3:
+            break
+    k.unpin(page)
+    k.run()
+    assert t.result == 0
+    checks = gate_checks(k.trace)
+    assert [(c[1], c[2], c[3]) for c in checks] == [(4, 3, False)] * 3 + [(3, 3, True)]
+    assert [c[0] for c in checks] == [0, 1, 2, 3]
+    ax = plot_gate(k.trace)
+    bars = ax.patches
+    assert [b.get_height() for b in bars] == [4, 4, 4, 3]
+    assert bars[-1].get_facecolor() == to_rgba(OUTCOME_COLOURS["clean"])
+    assert bars[0].get_hatch() == "//" and not bars[-1].get_hatch()
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0", "1", "2", "3"]
+    assert list(ax.collections[0].get_offsets()[:, 1]) == [3, 3, 3, 3]  # expected ticks
+    empty = plot_gate([])
+    assert "never reached" in " ".join(t.get_text() for t in empty.texts)
+
+
+def test_with_alt_shows_the_png_and_its_alt_text():
+    import base64
+
+    from widgets.plots import with_alt
+
+    sc = build_scenario("file linear")
+    ax = plot_pte_map(sc.kernel)
+    shown = with_alt(ax, "  one process,\n four present ptes ")
+    data, meta = shown._repr_mimebundle_()
+    assert base64.b64decode(data["image/png"]).startswith(b"\x89PNG")
+    assert data["text/plain"] == "Figure: one process, four present ptes"
+    assert meta == {"image/png": {"alt": "one process, four present ptes"}}
+    assert with_alt(ax.figure, "x").figure is ax.figure
+    with pytest.raises(ValueError):
+        with_alt(ax, " ")
+    with pytest.raises(TypeError):
+        with_alt("not a figure", "alt")

@@ -39,6 +39,16 @@ def small_book(tmp_path):
                 )
             ],
         ),
+        nbformat.v4.new_code_cell(
+            'with_alt(ax, "Two nodes, one page")',  # widgets.plots.with_alt: its own alt text
+            outputs=[
+                nbformat.v4.new_output(
+                    "display_data",
+                    data={"image/png": PNG, "text/plain": "Figure: Two nodes, one page"},
+                    metadata={"image/png": {"alt": "Two nodes, one page"}},
+                )
+            ],
+        ),
     ]
     two = nbformat.v4.new_notebook()
     two.cells = [
@@ -55,7 +65,7 @@ def test_site_pages_link_each_other_and_load_nothing_from_outside(small_book, tm
     out = tmp_path / "site"
     built = site.build_site(small_book, out)
     assert built.pages == ["00-start.html", "01-next.html"]
-    assert built.images == 1 and built.exercises == 1
+    assert built.images == 2 and built.exercises == 1
     start = (out / "00-start.html").read_text()
     nxt = (out / "01-next.html").read_text()
     index = (out / "index.html").read_text()
@@ -63,6 +73,7 @@ def test_site_pages_link_each_other_and_load_nothing_from_outside(small_book, tm
     assert 'href="https://example.org/x.ipynb"' in start  # not ours: left alone
     assert 'href="00-start.html"' in nxt and 'id="Exercises"' in nxt
     assert 'alt="Figure drawn by plot_nodes(k)"' in start
+    assert 'alt="Two nodes, one page"' in start
     assert nxt.count('<div class="pagemig-answer-note">') == 1
     assert 'class="pagemig-answer-note"' not in start  # no exercises there
     assert 'href="00-start.html"' in index and 'href="01-next.html#Exercises"' in index
@@ -80,7 +91,7 @@ def test_cli_site_builds_and_refuses_a_folder_of_other_files(small_book, tmp_pat
     out = tmp_path / "web"
     assert cli.main(["site", str(out), "--notebooks", str(small_book)]) == 0
     said = capsys.readouterr().out
-    assert "2 chapter pages and a contents page, 1 pictures" in said
+    assert "2 chapter pages and a contents page, 2 pictures" in said
     assert f"http.server --bind 127.0.0.1 -d {out} 8000" in said
     assert cli.main(["site", str(out), "--notebooks", str(small_book)]) == 0  # rebuild: fine
     other = tmp_path / "other"

@@ -563,6 +563,125 @@ def _draw_rmap(kernel, page, ax):
         )
 
 
+# -- the reference-count gate --------------------------------------------------------------
+def gate_checks(trace):
+    """Each migrate_page_move_mapping check in a trace: (pass, count found, count
+    expected, passed?). A check that found the radix slot changed counts as failed."""
+    out = []
+    last_pass = None
+    for e in trace:
+        if "pass" in e.data:
+            last_pass = e.data["pass"]
+        if e.func == "migrate_page_move_mapping" and "count" in e.data:
+            ok = e.data.get("rc", 0) == 0
+            out.append((last_pass, e.data["count"], e.data["expected"], ok))
+    return out
+
+
+def plot_gate(trace, ax=None, title=None):
+    """The reference-count gate, pass by pass: one bar per check by
+    migrate_page_move_mapping of the count it found on the old page, a black tick at the
+    count it expected (2 + PagePrivate for a page-cache page, 1 for a plain anonymous
+    one); a bar is green where the check passed and the page cache was switched,
+    vermillion and hatched where it said -EAGAIN. A trace with no check (the gate was
+    never reached) says so."""
+    ax = _ax(ax, (4.0, 2.4))
+    _fresh(ax, "gate")
+    checks = gate_checks(trace)
+    ax.set_title(title or "The reference-count gate, pass by pass", fontsize="medium")
+    ax.set_xlabel("pass")
+    ax.set_ylabel("page_count")
+    if not checks:
+        ax.text(
+            0.5,
+            0.5,
+            "migrate_page_move_mapping never ran:\nthe gate was never reached",
+            ha="center",
+            va="center",
+            fontsize="small",
+            transform=ax.transAxes,
+        )
+        ax.set_xticks([])
+        ax.set_yticks([])
+        return ax
+    xs = np.arange(len(checks))
+    good, bad = OUTCOME_COLOURS["clean"], OUTCOME_COLOURS["invariant broken"]
+    for x, (_pass, count, _expected, ok) in zip(xs, checks):
+        ax.bar(
+            x,
+            count,
+            width=0.7,
+            color=good if ok else bad,
+            edgecolor="black",
+            linewidth=0.5,
+            hatch="" if ok else "//",
+        )
+    ax.scatter(xs, [c[2] for c in checks], marker="_", s=400, color="black", linewidth=2, zorder=3)
+    ax.set_xticks(xs, [str(c[0]) for c in checks], fontsize="small")
+    ax.set_ylim(0, max(max(c[1], c[2]) for c in checks) + 1)
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    _side_legend(
+        ax,
+        [
+            Patch(facecolor=good, edgecolor="black", label="count as expected: moved"),
+            Patch(facecolor=bad, edgecolor="black", hatch="//", label="-EAGAIN"),
+            Line2D(
+                [],
+                [],
+                marker="_",
+                linestyle="",
+                color="black",
+                markersize=12,
+                markeredgewidth=2,
+                label="expected count",
+            ),
+        ],
+    )
+    return ax
+
+
+# -- a figure with its alt text ------------------------------------------------------------
+class AltFigure:
+    """A figure shown with its alt text: a notebook shows the PNG (with the alt text in
+    the output's metadata, for the static site and screen readers) and, as its plain
+    text, the alt text itself (what nbval compares, and what a text-only reader sees)."""
+
+    def __init__(self, figure, alt: str):
+        if not isinstance(alt, str) or not alt.strip():
+            raise ValueError("alt text must say what the figure shows")
+        self.figure = getattr(figure, "figure", figure)
+        if not isinstance(self.figure, Figure):
+            raise TypeError(f"with_alt() takes a Figure or an Axes, got {type(figure).__name__}")
+        self.alt = " ".join(alt.split())
+
+    def png(self) -> bytes:
+        import io
+
+        if self.figure.canvas is None or not isinstance(self.figure.canvas, FigureCanvasAgg):
+            FigureCanvasAgg(self.figure)
+        buf = io.BytesIO()
+        self.figure.savefig(buf, format="png", bbox_inches="tight")
+        return buf.getvalue()
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        import base64
+
+        data = {
+            "image/png": base64.b64encode(self.png()).decode("ascii"),
+            "text/plain": f"Figure: {self.alt}",
+        }
+        return data, {"image/png": {"alt": self.alt}}
+
+    def __repr__(self) -> str:
+        return f"Figure: {self.alt}"
+
+
+def with_alt(figure, alt: str) -> AltFigure:
+    """``figure`` (a Figure, or an Axes of one) to end a cell with, carrying ``alt``: a
+    sentence saying what the picture shows."""
+    return AltFigure(figure, alt)
+
+
 # -- timeline ----------------------------------------------------------------------------
 def _event_rows(trace_or_frame):
     """(seq, task, func, what, kind) tuples from a Trace, a list of Events or a DataFrame."""

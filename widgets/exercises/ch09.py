@@ -17,6 +17,7 @@ every answer is found by running them.
 from __future__ import annotations
 
 import random
+from types import SimpleNamespace
 
 from pagemig import PAGE_SIZE, Kernel
 
@@ -180,6 +181,18 @@ def gate_machine(p, seed: int = 0):
     for _ in range(p.pins):
         k.pin(page)
     return k, k.migrate_pages([page], 1)
+
+
+def gate_case(*, buffers, migratepage, releasepage, pins=0, sharers=1, seed: int = 0):
+    """``gate_machine`` for settings given by name: (kernel, migrate_pages' result)."""
+    p = SimpleNamespace(
+        buffers=buffers,
+        migratepage=migratepage,
+        releasepage=releasepage,
+        pins=pins,
+        sharers=sharers,
+    )
+    return gate_machine(p, seed)
 
 
 def _gate_answer(p):
