@@ -30,6 +30,7 @@ CHAPTERS = (
     "06-nodes-move-pages-success-rates",
     "07-then-and-now",
     "08-lecture",
+    "09-while-a-page-is-moving",
 )
 OUR_PACKAGES = ("pagemig", "widgets")
 NOTEBOOKS = sorted(BOOK.glob("*.ipynb"))
