@@ -3,12 +3,14 @@
 9.1 compute (check): how many -EAGAINs a list of locked, pinned and free pages costs (E6).
 9.2 explain (check): why a page freed under the migration counts as a success (E8).
 9.3 predict (apply): the old page's count at the reference-count gate, buffers or not (E11, E16).
-9.4 explain (check): why the gate looks at the radix slot as well as the count (E17).
-9.5 explain (apply): why a swap-cache page gets an ordinary swap pte (E19, E24).
-9.6 explain (think): why reclaim gives up on an mlocked nonlinear page and migration does not (E22).
-9.7 predict (apply): a pte after fork or mprotect over a migration entry (E25, E26).
-9.8 compute (think): what migrate_pages(2) returns for shared, mlocked and pinned pages (E30, E36).
-9.9 design (think, capstone): a page move_pages moves and migrate_pages(2) leaves (E30, E31, E36).
+9.4 compute (apply): how many passes run when a pin goes away mid-way (E5, E35).
+9.5 explain (check): why the gate looks at the radix slot as well as the count (E17).
+9.6 predict (apply): a private copy's pte when another migration's walk passes by (E28).
+9.7 explain (apply): why a swap-cache page gets an ordinary swap pte (E19, E24).
+9.8 explain (think): why reclaim gives up on an mlocked nonlinear page and migration does not (E22).
+9.9 predict (apply): a pte after fork or mprotect over a migration entry (E25, E26).
+9.10 compute (think): what migrate_pages(2) returns for shared, mlocked and pinned pages (E30, E36).
+9.11 design (think, capstone): a page move_pages moves and migrate_pages(2) leaves (E30, E31, E36).
 
 The machines are built here (and by the chapter's cells) from the engine's public API;
 every answer is found by running them.
@@ -236,6 +238,77 @@ def _gate_explain(p, answer) -> str:
 
 
 # -- 9.4 --------------------------------------------------------------------------
+def _pin_params(rng):
+    other = "pinned for good" if rng.random() < 0.3 else "free"
+    return {"drop_after": rng.randint(0, 6), "other": other}
+
+
+def pin_machine(drop_after: int, other: str = "free", seed: int = 0):
+    """Two written anonymous pages of one process; the first is pinned, and the pin is
+    dropped right after that page's attempt in pass ``drop_after`` has failed; the second
+    is left alone or pinned for good. Both are migrated to node 1 in one call.
+    Returns (kernel, migrate_pages' result)."""
+    k = Kernel(nodes=2, frames_per_node=16, seed=seed)
+    proc = k.spawn()
+    v = proc.mmap(2)
+    addrs = list(v.addresses())
+    for a in addrs:
+        proc.write(a, b"page")
+    first, second = (proc.page_at(a) for a in addrs)
+    k.pin(first)
+    if other != "free":
+        k.pin(second)
+    task = k.start_migrate_pages([first, second], 1)
+    pinned = True
+    while not task.done:
+        ev = k.step(task)
+        if (
+            pinned
+            and ev is not None
+            and ev.func == "unmap_and_move"
+            and ev.data.get("pass") == drop_after
+            and ev.data.get("pfn") == first.pfn
+            and ev.data.get("rc") == -11
+        ):
+            k.unpin(first)
+            pinned = False
+    return k, task.result
+
+
+def pin_passes(p, seed: int = 0) -> int:
+    """The passes migrate_pages ran, counted in the trace."""
+    k, _ = pin_machine(p.drop_after, p.other, seed)
+    return len({e.data["pass"] for e in k.trace.find("migrate_pages") if "pass" in e.data})
+
+
+def _pin_question(p) -> str:
+    other = (
+        "a second page, which nothing pins"
+        if p.other == "free"
+        else "a second page that is pinned for good"
+    )
+    return (
+        "migrate_pages gets two anonymous pages: one pinned by an extra reference, and "
+        f"{other}. The pin on the first page is dropped right after its attempt in pass "
+        f"{p.drop_after} has failed (passes are numbered from 0). How many passes does "
+        "migrate_pages run in all?"
+    )
+
+
+def _pin_explain(p, answer) -> str:
+    if p.other != "free":
+        return (
+            f"{answer}: the second page says -EAGAIN in every pass, so retry is never 0 and "
+            "the loop runs all ten passes; the first page moves in the pass after its pin went."
+        )
+    return (
+        f"{answer}: passes 0 to {p.drop_after} fail on the pin, pass {p.drop_after + 1} moves "
+        "the page, and as nothing said -EAGAIN in it, the loop stops; the earlier -EAGAINs "
+        "do not count (retry is recomputed every pass)."
+    )
+
+
+# -- 9.5 --------------------------------------------------------------------------
 SLOT = {
     "a count can be right by accident: the page may have left the page cache (truncate) "
     "while someone else's reference made up the number; only the slot says the cache "
@@ -253,7 +326,96 @@ SLOT = {
 }
 
 
-# -- 9.5 --------------------------------------------------------------------------
+# -- 9.6 ---------------------------------------------------------------------------
+FOREIGN_ANSWERS = ["none", "present, node 0", "present, node 1", "migration entry"]
+
+
+def _foreign_params(rng):
+    n = rng.randint(3, 5)
+    written = sorted(rng.sample(range(n), rng.randint(1, n - 1)))
+    read = sorted(i for i in range(n) if i not in written and rng.random() < 0.6)
+    inflight, target = rng.choice(written), rng.randrange(n)
+    return {
+        "n": n,
+        "written": written,
+        "read": read,
+        "inflight": inflight,
+        "target": target,
+        "ask": rng.choice([inflight, target, rng.randrange(n)]),
+    }
+
+
+def foreign_machine(p, seed: int = 0):
+    """A file of ``n`` pages; pid 1 maps it shared and reads every page; pid 2 maps it
+    private, writes the pages in ``written`` (copy on write: anonymous copies, in a vma
+    of the file's prio tree) and reads those in ``read``. The copy of page ``inflight``
+    starts migrating and stops once it is unmapped; then file page ``target`` migrates
+    to node 1 from start to end. Returns (kernel, pid 2, its vma)."""
+    k = Kernel(nodes=2, frames_per_node=32, seed=seed)
+    f = k.create_file("data.bin", p.n)
+    owner, cow = k.spawn(), k.spawn()
+    ov = owner.mmap(p.n, file=f, shared=True)
+    cv = cow.mmap(p.n, file=f, shared=False)
+    for a in ov.addresses():
+        owner.read(a, 1)
+    for i in p.written:
+        cow.write(cv.start + i * PAGE_SIZE, b"private copy")
+    for i in p.read:
+        cow.read(cv.start + i * PAGE_SIZE, 1)
+    a = cv.start + p.inflight * PAGE_SIZE
+    copy = k.start_migrate_pages([cow.page_at(a)], 1)
+    while cow.pte(a).kind != "migration":
+        k.step(copy)
+    task = k.start_migrate_pages([f.mapping.find_get_page(p.target)], 1)
+    while not task.done:  # this migration alone: the copy's stays where it stopped
+        k.step(task)
+    if task.result != 0:
+        raise AssertionError("the file page did not move: rewrite 9.6")
+    return k, cow, cv
+
+
+def _foreign_answer(p) -> str:
+    k, cow, cv = foreign_machine(p, p.seed)
+    pte = cow.pte(cv.start + p.ask * PAGE_SIZE)
+    if pte.kind == "present":
+        return f"present, node {k.pfn_to_page(pte.pfn).node}"
+    return {"none": "none", "migration": "migration entry"}.get(pte.kind, pte.kind)
+
+
+def _foreign_question(p) -> str:
+    read = ", ".join(map(str, p.read)) or "none"
+    return (
+        f"A file of {p.n} pages. pid 1 maps it shared and reads every page. pid 2 maps it "
+        f"private, writes its pages {', '.join(map(str, p.written))} (copy on write) and reads "
+        f"pages {read}. The migration of pid 2's copy of page {p.inflight} starts and is "
+        f"stopped right after try_to_unmap. Meanwhile file page {p.target} migrates to node 1, "
+        f"start to end. What is pid 2's pte at its page {p.ask} now?"
+    )
+
+
+def _foreign_explain(p, answer) -> str:
+    if answer == "migration entry":
+        return (
+            f"{answer}: that is pid 2's own copy, whose migration stopped after try_to_unmap. "
+            f"If file page {p.target} is that page, its restore walk came to this very pte and "
+            "left it alone: an entry to another pfn is foreign (E28)."
+        )
+    mine = p.ask in p.written
+    why = (
+        "pid 2 wrote that page: its pte maps an anonymous copy, which the file page's "
+        "restore walk leaves alone (an entry to another pfn is foreign)"
+        if mine
+        else (
+            "pid 2 maps the shared page-cache page there, so the file page's migration "
+            "unmapped and restored it like pid 1's"
+            if p.ask in p.read
+            else "pid 2 never touched that page"
+        )
+    )
+    return f"{answer}: {why}."
+
+
+# -- 9.7 --------------------------------------------------------------------------
 SWAPPED = {
     "a swap pte already names a place where the page can be found, the swap cache slot; "
     "the migration switches that slot to the new page, and a fault finds it there": None,
@@ -291,11 +453,11 @@ def _swapped_answer(p) -> str:
     run_access(k, parent, addr)
     waited = k.vmstat["pgmigrate_entry_wait"]
     if kinds != {"swap"} or waited or parent.page_at(addr).node != 1:
-        raise AssertionError("swap-cache migration changed: rewrite 9.5")
+        raise AssertionError("swap-cache migration changed: rewrite 9.7")
     return next(iter(SWAPPED))
 
 
-# -- 9.6 --------------------------------------------------------------------------
+# -- 9.8 --------------------------------------------------------------------------
 NONLINEAR = {
     "reclaim leaves mlocked memory alone, so it skips an mlocked nonlinear vma and finds "
     "no vma left to sweep; migration must move mlocked pages too, so it skips nothing": None,
@@ -355,13 +517,13 @@ def _nonlinear_answer(p) -> str:
     k, _, _, page = nonlinear_locked_machine(p.seed)
     rc, steps = reclaim_unmap(k, page)
     if rc != SWAP_FAIL or not any("max_nl_size == 0" in w for _, w in steps):
-        raise AssertionError("reclaim of an mlocked nonlinear page changed: rewrite 9.6")
+        raise AssertionError("reclaim of an mlocked nonlinear page changed: rewrite 9.8")
     if k.migrate_pages([page], 1) != 0:
-        raise AssertionError("the mlocked nonlinear page no longer migrates: rewrite 9.6")
+        raise AssertionError("the mlocked nonlinear page no longer migrates: rewrite 9.8")
     return next(iter(NONLINEAR))
 
 
-# -- 9.7 --------------------------------------------------------------------------
+# -- 9.9 --------------------------------------------------------------------------
 PTE_ANSWERS = ["present, writable", "present, read-only", "none", "migration entry"]
 ACTIONS = ("fork", "mprotect read-only", "mprotect read-write (no change)", "nothing")
 
@@ -441,7 +603,7 @@ def _over_explain(p, answer) -> str:
     return f"{answer}: {why}; a read fault maps what the vma allows, a read never adds write."
 
 
-# -- 9.8 --------------------------------------------------------------------------
+# -- 9.10 -------------------------------------------------------------------------
 def _syscall_params(rng):
     n = rng.randint(3, 6)
     return {
@@ -499,7 +661,7 @@ def _syscall_explain(p, answer) -> str:
     )
 
 
-# -- 9.9 --------------------------------------------------------------------------
+# -- 9.11 -------------------------------------------------------------------------
 MOVE_CONTROLS = {
     "mlocked": [False, True],
     "shared with a child": [False, True],
@@ -605,6 +767,23 @@ def exercises() -> list[Exercise]:
             seed=3,
         ),
         Exercise(
+            _pin_question,
+            solve=lambda p: pin_passes(p, p.seed),
+            params=_pin_params,
+            hint="retry is counted afresh in every pass: the loop ends after the first pass in "
+            "which no page said -EAGAIN, and after ten at most",
+            hints=lambda answer, expected, p: (
+                "the page moves in the pass after the pin goes, and that pass is counted too"
+                if answer == p.drop_after + 1
+                else None
+            ),
+            explain=_pin_explain,
+            kind="compute",
+            tier="apply",
+            key="9.4",
+            seed=4,
+        ),
+        Exercise(
             "migrate_page_move_mapping takes the mapping's tree_lock and checks two things "
             "before it switches the page cache to the new page: the page's count is 2 + "
             "PagePrivate, and the radix slot at the page's index still holds the page. Why "
@@ -620,8 +799,21 @@ def exercises() -> list[Exercise]:
             "would throw away somebody else's page, so the gate says -EAGAIN.",
             kind="explain",
             tier="check",
-            key="9.4",
-            seed=4,
+            key="9.5",
+            seed=5,
+        ),
+        Exercise(
+            _foreign_question,
+            solve=_foreign_answer,
+            params=_foreign_params,
+            choices=FOREIGN_ANSWERS,
+            hint="the file page's restore walk visits every vma that maps the file at that "
+            "index, private ones too, and changes only entries to the old file page",
+            explain=_foreign_explain,
+            kind="predict",
+            tier="apply",
+            key="9.6",
+            seed=6,
         ),
         Exercise(
             "In 2.6.18 an anonymous page in the swap cache gets no migration entry: "
@@ -638,8 +830,8 @@ def exercises() -> list[Exercise]:
             "pages migration entries too (try_to_migrate_one).",
             kind="explain",
             tier="apply",
-            key="9.5",
-            seed=5,
+            key="9.7",
+            seed=7,
         ),
         Exercise(
             "With an mlocked nonlinear vma as the page's only mapping, try_to_unmap as "
@@ -655,8 +847,8 @@ def exercises() -> list[Exercise]:
             "sweep: SWAP_FAIL. Migration must be able to move mlocked memory, so it sweeps.",
             kind="explain",
             tier="think",
-            key="9.6",
-            seed=6,
+            key="9.8",
+            seed=8,
         ),
         Exercise(
             _over_question,
@@ -669,8 +861,8 @@ def exercises() -> list[Exercise]:
             explain=_over_explain,
             kind="predict",
             tier="apply",
-            key="9.7",
-            seed=7,
+            key="9.9",
+            seed=9,
         ),
         Exercise(
             _syscall_question,
@@ -687,8 +879,8 @@ def exercises() -> list[Exercise]:
             explain=_syscall_explain,
             kind="compute",
             tier="think",
-            key="9.8",
-            seed=8,
+            key="9.10",
+            seed=10,
         ),
         Exercise(
             "Build a machine whose page move_pages(2) moves to node 1, while migrate_pages(2), "
@@ -711,7 +903,7 @@ def exercises() -> list[Exercise]:
             kind="design",
             tier="think",
             capstone=True,
-            key="9.9",
-            seed=9,
+            key="9.11",
+            seed=11,
         ),
     ]
