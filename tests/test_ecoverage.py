@@ -23,7 +23,7 @@ TABLE = ROOT / "docs" / "e-behaviours.toml"
 BOOK = ROOT / "notebooks"
 TESTS = ROOT / "tests"
 NUMBERS = range(1, 38)  # kernel-facts.md section E numbers its behaviours 1..37
-TAG = re.compile(r"^shows-E(.*)$")
+TAG = re.compile(r"^shows-e(.*)$", re.I)  # any spelling, so that "shows-e6" is caught too
 
 
 def load_table(path: Path = TABLE) -> dict[int, dict]:
@@ -115,7 +115,11 @@ def shown(notebooks) -> tuple[dict[int, list[str]], list[str]]:
                 if not m:
                     continue
                 where = f"{Path(path).stem}#cell {i}"
-                if not re.fullmatch(r"[1-9]\d*", m.group(1)) or int(m.group(1)) not in NUMBERS:
+                if (
+                    not tag.startswith("shows-E")
+                    or not re.fullmatch(r"[1-9]\d*", m.group(1))
+                    or int(m.group(1)) not in NUMBERS
+                ):
                     problems.append(f"{where}: {tag!r} names no section-E behaviour (E1-E37)")
                     continue
                 if cell["cell_type"] != "code":
@@ -187,15 +191,17 @@ def test_the_tag_checker_catches_bad_tags(tmp_path):
             _code(["shows-E38"]),
             _code(["shows-E0"]),
             _code(["shows-Efour"]),
+            _code(["shows-e12", "Shows-E12"]),
             _code(["shows-E11"], outputs=False),
             {"cell_type": "markdown", "metadata": {"tags": ["shows-E16"]}, "source": "E16"},
         ],
     )
     cover, problems = shown([good, bad])
     assert cover == {6: ["01-a#cell 0"], 8: ["01-a#cell 1"]}
-    assert len(problems) == 5, problems
-    for what in ("shows-E38", "shows-E0", "shows-Efour", "no output", "markdown cell"):
+    assert len(problems) == 7, problems
+    for what in ("shows-E38", "shows-E0", "shows-Efour", "shows-e12", "Shows-E12", "no output"):
         assert any(what in p for p in problems), what
+    assert any("markdown cell" in p for p in problems)
 
 
 def test_the_coverage_checker_fails_on_an_unshown_behaviour(tmp_path):
