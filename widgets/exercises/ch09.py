@@ -637,14 +637,18 @@ def syscall_machine(p, seed: int = 0):
 
 
 def _syscall_question(p) -> str:
-    shared = ", ".join(map(str, p.shared)) or "none"
+    shared = ", ".join(map(str, p.shared))
+    writes = (
+        f"writes every page but {shared} (those stay shared with the child)"
+        if p.shared
+        else "writes every page (none stays shared with the child)"
+    )
     return (
         f"An unprivileged process has {p.n} written private anonymous pages (0-{p.n - 1}) in "
         f"one vma{', which it has mlocked' if p.mlocked else ''}. It forks; afterwards it "
-        f"writes every page except {shared}, which stay shared with the child. Pages "
-        f"{', '.join(map(str, p.pinned))} are pinned by an extra reference that is never "
-        "dropped. It calls migrate_pages(2) on itself, from node 0 to node 1. What does "
-        "the call return?"
+        f"{writes}. Pages {', '.join(map(str, p.pinned))} are pinned by an extra reference "
+        "that is never dropped. It calls migrate_pages(2) on itself, from node 0 to node 1. "
+        "What does the call return?"
     )
 
 
