@@ -499,13 +499,8 @@ def reclaim_unmap(k, page):
     if not k.trylock_page(page):
         raise ValueError(f"pfn {page.pfn} is locked: reclaim would skip it")
     steps = []
-    gen = try_to_unmap(k, page, migration=False)
     try:
-        while True:
-            item = next(gen)
-            steps.append((item[0], item[1]))
-    except StopIteration as stop:
-        rc = stop.value
+        rc = _drive(try_to_unmap(k, page, migration=False), steps)
     finally:
         k.unlock_page(page)
     return rc, steps
@@ -521,6 +516,48 @@ def _nonlinear_answer(p) -> str:
     if k.migrate_pages([page], 1) != 0:
         raise AssertionError("the mlocked nonlinear page no longer migrates: rewrite 9.8")
     return next(iter(NONLINEAR))
+
+
+def _drive(gen, steps):
+    """Run a kernel sub-path that never sleeps (outside any task) to its end, keeping the
+    (func, what) of each step it reports in ``steps``; its return value."""
+    try:
+        while True:
+            item = next(gen)
+            if not isinstance(item, tuple):
+                raise RuntimeError(f"the path wanted to sleep: {item}")
+            steps.append((item[0], item[1]))
+    except StopIteration as stop:
+        return stop.value
+
+
+def cleaned_behind_our_back(seed: int = 0):
+    """E15 by hand. A dirty page of a file without migratepage is locked and unmapped into
+    a migration entry, as unmap_and_move leaves it; then its dirty bit is cleared, as a
+    filesystem writing it behind migration's back would (no engine path does: nothing
+    cleans a locked page between fallback_migrate_page's PageDirty test and writeout);
+    writeout runs, then unmap_and_move's rollback, remove_migration_ptes(page, page).
+    Returns (writeout's rc, the pte after writeout, the pte after the rollback, the
+    steps reported, the kernel)."""
+    from pagemig.migrate import remove_migration_ptes, writeout
+    from pagemig.rmap import try_to_unmap
+
+    k = Kernel(nodes=2, frames_per_node=16, seed=seed)
+    f = k.create_file("data.bin", 2, migratepage=False)
+    p = k.spawn()
+    v = p.mmap(2, file=f, shared=True)
+    p.write(v.start, b"dirty data")
+    page = p.page_at(v.start)
+    if not k.trylock_page(page):
+        raise AssertionError("the page is locked: rewrite cleaned_behind_our_back")
+    steps = []
+    _drive(try_to_unmap(k, page, migration=True), steps)
+    page.dirty = False  # cleaned behind migration's back (the hand-made part)
+    rc = _drive(writeout(k, f.mapping, page), steps)
+    after_writeout = p.pte(v.start)
+    _drive(remove_migration_ptes(k, page, page), steps)
+    k.unlock_page(page)
+    return rc, after_writeout, p.pte(v.start), steps, k
 
 
 # -- 9.9 --------------------------------------------------------------------------
