@@ -301,8 +301,16 @@ def exercises() -> list[Exercise]:
                 if isinstance(answer, int) and answer > 3
                 else None
             ),
-            explain="Pass {answer}: pass 0 wrote the page out; each polite pass that still "
-            "found PG_writeback gave up, and the first forced pass (3) waits for the I/O.",
+            explain=lambda p, answer: (
+                f"Pass {answer}: pass 0 wrote the page out (writeout: -EAGAIN). "
+                + {
+                    1: "The I/O was over before pass 1 looked, so pass 1 found it clean.",
+                    2: "Pass 1, polite, still found PG_writeback and skipped the page; by "
+                    "pass 2 the I/O was over.",
+                    3: "Passes 1 and 2, polite, found PG_writeback and skipped the page; "
+                    "pass 3, the first forced pass, waited for the I/O to end.",
+                }.get(answer, "")
+            ),
             kind="compute",
             tier="apply",
             key="5.3",
