@@ -219,3 +219,19 @@ def test_the_lock_timeline_shows_the_window_only_in_the_unsafe_order():
     assert len(ax.get_yticks()) == 9
     alt = lock_timeline_alt(h)
     assert all(v in alt for v in h) and "1 step(s) with a migration entry" in alt
+
+
+def test_a_sleeper_woken_by_writepages_unlock_finds_the_entry_and_bugs():
+    """Chapter 5's point about the lab's race map: a reader that slept in
+    migration_entry_wait before writepage (as it should) is woken by writepage's unlock,
+    retries, finds the entry still there and its page unlocked."""
+    build = replacing(race("file-fault"), writeout=_lab_function())
+    reader = "pid2:read@0x10000000#2"
+    k = replay(build, ["migrate"] * 8 + [reader] + ["migrate"] * 2 + [reader] * 3)
+    mine = [e for e in k.trace if e.task == reader]
+    assert [e.kind for e in mine[:2]] == ["wait", "wake"]
+    assert mine[0].func == "migration_entry_wait"
+    assert [e.func for e in k.oopses] == ["migration_entry_to_page"]
+    # with the kernel's writeout the same schedule hits no BUG
+    k2 = replay(race("file-fault"), ["migrate"] * 8 + [reader] + ["migrate"] * 2)
+    assert k2.oopses == []
