@@ -450,3 +450,132 @@ def test_rates_traits_bounded_and_a_sweep_can_be_cancelled():
     total = 3 * 2 * 50
     assert 0 < max(seen) < total and "cancelled after" in sr.message_pane.value
     assert not sr.run_button.disabled and sr.cancel_button.disabled
+
+
+# -- resolution and projection scale ---------------------------------------------------------
+@pytest.fixture
+def kit_scale():
+    """Restore the kit's display settings after a test that changes them."""
+    import widgets._base as base
+
+    saved = base.scale_settings()
+    try:
+        yield base
+    finally:
+        base._SETTINGS.update(saved)
+
+
+def png_size(png: bytes) -> tuple[int, int]:
+    return PIL.Image.open(io.BytesIO(png)).size
+
+
+def test_figures_are_rastered_at_their_size_on_screen_times_the_pixel_ratio(kit_scale):
+    kit_scale.set_scale(1.0, pixel_ratio=1.0)
+    lab = MigrationLab(dirty=True, sharers=2)
+    w, h = png_size(lab.png())
+    css = float(lab.image.layout.width.removesuffix("px"))
+    assert css == lab.css_width() <= w  # never scaled up on screen
+    assert w == int(9.6 * 96) and lab.figure().dpi == 96
+    lab.pixel_ratio = 2.0  # a hi-dpi screen: twice the pixels, the same size on screen
+    w2, h2 = png_size(lab.png())
+    assert (w2, h2) == (pytest.approx(2 * w, abs=1), pytest.approx(2 * h, abs=1))
+    assert float(lab.image.layout.width.removesuffix("px")) <= w2 / 2
+    assert lab.image.value == lab.png()
+
+
+def test_set_scale_reaches_every_widget_that_follows_the_kit(kit_scale):
+    kit_scale.set_scale(1.0, pixel_ratio=1.0)
+    lab, own = MigrationLab(), Stepper(scale=1.2)
+    race = RaceExplorer(view="all interleavings", scenario="anonymous page")
+    before = png_size(lab.png())[0], png_size(race.map_image.value)[0]
+    assert kit_scale.set_scale(2.0) == {"scale": 2.0, "pixel_ratio": 1.0}
+    assert lab.scale == 2.0 and race.scale == 2.0 and own.scale == 1.2
+    assert png_size(lab.image.value)[0] == pytest.approx(2 * before[0], abs=1)
+    assert png_size(race.map_image.value)[0] == pytest.approx(2 * before[1], abs=1)
+    assert MigrationLab(**FAST).scale == 2.0  # widgets made later start with it
+    lab.scale = 1.0  # its own now: the kit's setting no longer moves it
+    kit_scale.set_scale(1.5)
+    assert lab.scale == 1.0
+
+
+def test_set_scale_refuses_nonsense_before_changing_anything(kit_scale):
+    kit_scale.set_scale(1.0, pixel_ratio=1.0)
+    lab = MigrationLab(**FAST)
+    for bad, error in ((0, ValueError), (9, ValueError), ("big", TypeError), (True, TypeError)):
+        with pytest.raises(error, match="scale"):
+            kit_scale.set_scale(bad, pixel_ratio=2.0)
+    with pytest.raises(ValueError, match="pixel_ratio"):
+        kit_scale.set_scale(2.0, pixel_ratio=0.5)
+    assert kit_scale.scale_settings() == {"scale": 1.0, "pixel_ratio": 1.0}
+    assert lab.scale == 1.0
+    import traitlets
+
+    with pytest.raises(traitlets.TraitError):
+        lab.scale = 0.0
+
+
+def test_the_scale_comes_from_the_environment_as_pagemig_present_sets_it():
+    import json
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import json, widgets; from widgets import MigrationLab; lab = MigrationLab(); "
+        "print(json.dumps([widgets.scale_settings(), lab.scale, lab.figure().dpi]))"
+    )
+    env = {**os.environ, "PAGEMIG_SCALE": "1.6", "PAGEMIG_PIXEL_RATIO": "2"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    settings, scale, dpi = json.loads(out.stdout)
+    assert settings == {"scale": 1.6, "pixel_ratio": 2.0} and scale == 1.6
+    assert dpi == pytest.approx(96 * 1.6 * 2)
+    env["PAGEMIG_SCALE"] = "huge"  # not a number: the default, and no traceback
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.returncode == 0 and json.loads(out.stdout)[1] == 1.0, out.stderr
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: MigrationLab(dirty=True, sharers=2),
+        lambda: Stepper(),
+        lambda: RaceExplorer(),
+        lambda: SuccessRates(),
+    ],
+    ids=["MigrationLab", "Stepper", "RaceExplorer", "SuccessRates"],
+)
+def test_smallest_text_is_legible_at_projection_scale_and_not_below(kit_scale, make):
+    kit_scale.set_scale(1.0, pixel_ratio=1.0)
+    w = make()
+    small = w.legibility()
+    assert small["texts"] > 5 and small["min_text_css_px"] < kit_scale.MIN_TEXT_PX
+    kit_scale.set_scale(kit_scale.PROJECTION_SCALE)
+    big = w.legibility()
+    assert big["min_text_css_px"] >= kit_scale.MIN_TEXT_PX, big
+    assert big["min_line_css_px"] >= kit_scale.MIN_TEXT_PX, big
+    assert big["png"][0] >= w.css_width()
+    # what the page is told (the browser test reads it): the last full draw's figures
+    w.redraw() if w.render else None
+    w.png()
+    pane = w.legibility_pane.value
+    assert 'class="pagemig-legibility"' in pane
+    shown = float(re.search(r'data-min-text-px="([\d.]+)"', pane).group(1))
+    assert shown == pytest.approx(big["min_text_px"], abs=0.01)
+    assert w.legibility_pane in w.children
+
+
+def test_a_reported_device_pixel_ratio_rerasters_the_figure(kit_scale):
+    kit_scale.set_scale(1.0, pixel_ratio=1.0)
+    lab = MigrationLab()
+    if lab._probe is None:
+        pytest.fail("anywidget is not installed: the pixel ratio probe is missing")
+    assert lab._probe in lab.children
+    w = png_size(lab.image.value)[0]
+    lab._probe.ratio = 2.0  # what the probe's view sets from window.devicePixelRatio
+    assert lab.pixel_ratio == 2.0
+    assert png_size(lab.image.value)[0] == pytest.approx(2 * w, abs=1)
+    lab._probe.ratio = 1.0  # a second view on a plain screen: the sharper picture stays
+    assert lab.pixel_ratio == 2.0
+    kit_scale.set_scale(pixel_ratio=1.0)  # the browser's report wins over the setting
+    assert lab.pixel_ratio == 2.0

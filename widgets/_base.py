@@ -2,6 +2,22 @@
 for an ``ipywidgets.Image``, a stable text repr, and a static picture for pages
 without a kernel (HTML export, a repository viewer).
 
+Resolution and projection scale. A widget's figure is shown ``scale`` times its size
+in CSS inches (96 CSS px per inch) and rasterised at that size times the screen's
+``pixel_ratio`` (the browser's ``devicePixelRatio``, which a hidden probe in each widget
+reports, where anywidget is installed), so the PNG is never scaled up on screen. The kit
+setting::
+
+    import widgets
+    widgets.set_scale(widgets.PROJECTION_SCALE)   # every widget, shown and to come
+
+or the environment variable ``PAGEMIG_SCALE`` (read when the kit is imported: this is
+what ``pagemig present --scale`` sets for the kernel) choose the scale; each widget also
+has a ``scale`` trait of its own. At :data:`PROJECTION_SCALE` the smallest text of every
+figure is at least :data:`MIN_TEXT_PX` CSS pixels high (its font size on screen);
+:meth:`FigureWidgetMixin.legibility` measures it, and each widget carries the last
+measurement into the page (``.pagemig-legibility``) for the browser tests.
+
 Why PNG in an Image and not an Output widget: an Output widget that captures a plot
 leaks ``clear_output`` and stream messages into the cell's stored outputs, which
 nbval then compares; an Image's value travels as widget state, which nbval ignores.
@@ -13,11 +29,15 @@ import base64
 import hashlib
 import html
 import io
+import math
+import os
 import time
+import weakref
 
 import ipywidgets as ipw
 import numpy as np
 import PIL.Image
+import traitlets
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
@@ -27,14 +47,154 @@ from matplotlib.spines import Spine
 from matplotlib.text import Annotation, Text
 from matplotlib.transforms import Bbox
 
-DEFAULT_DPI = 72
+# dpi=None (the default of every widget): the resolution follows scale and pixel ratio
+DEFAULT_DPI = None
+CSS_PX_PER_INCH = 96.0  # a CSS inch
+SCALE_ENV = "PAGEMIG_SCALE"
+PIXEL_RATIO_ENV = "PAGEMIG_PIXEL_RATIO"
+# The scale for a projector at 1920x1080: the kit's smallest text (matplotlib's
+# "x-small", 0.694 x 10 pt) is then 0.694 * 10 * 96/72 * 1.6 = 14.8 CSS px high.
+PROJECTION_SCALE = 1.6
+MIN_TEXT_PX = 14.0  # the legibility floor at PROJECTION_SCALE (CSS px, font size)
+SCALE_RANGE = (0.25, 4.0)
+PIXEL_RATIO_RANGE = (1.0, 4.0)
 
 
-def new_figure(figsize, dpi=DEFAULT_DPI) -> Figure:
-    """A Figure with its own Agg canvas, outside pyplot."""
+def _env_number(name: str, lo: float, hi: float) -> float | None:
+    """A number from the environment, or None when unset or not a number in [lo, hi]."""
+    raw = os.environ.get(name, "").strip()
+    try:
+        value = float(raw)
+    except ValueError:
+        return None
+    return value if lo <= value <= hi else None
+
+
+_SETTINGS = {
+    "scale": _env_number(SCALE_ENV, *SCALE_RANGE) or 1.0,
+    "pixel_ratio": _env_number(PIXEL_RATIO_ENV, *PIXEL_RATIO_RANGE) or 1.0,
+}
+_LIVE: weakref.WeakSet = weakref.WeakSet()  # the widgets that follow the kit's setting
+
+
+def _check(name, value, lo, hi) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise TypeError(f"{name} must be a number, not {value!r}")
+    if not lo <= value <= hi:
+        raise ValueError(f"{name} must be between {lo:g} and {hi:g}, not {value:g}")
+    return float(value)
+
+
+def set_scale(scale: float | None = None, *, pixel_ratio: float | None = None) -> dict:
+    """Set the kit's projection scale (and, optionally, the pixel ratio to assume until a
+    browser reports its own); every widget shown that follows the kit redraws at once,
+    and widgets made later start with it. Returns the settings now in force.
+
+    ``scale``: how many times its size in CSS inches a figure is shown (1: a laptop;
+    :data:`PROJECTION_SCALE`, 1.6: a projector at 1920x1080, smallest text >= 14 px).
+    A widget given ``scale=`` of its own, or whose ``scale`` trait was set, keeps it.
+    """
+    checked = {}
+    if scale is not None:
+        checked["scale"] = _check("scale", scale, *SCALE_RANGE)
+    if pixel_ratio is not None:
+        checked["pixel_ratio"] = _check("pixel_ratio", pixel_ratio, *PIXEL_RATIO_RANGE)
+    _SETTINGS.update(checked)
+    for w in list(_LIVE):
+        if "scale" in checked and getattr(w, "_follows_kit", False):
+            w._set_scale_from_kit(checked["scale"])
+        if "pixel_ratio" in checked and not getattr(w, "_ratio_reported", False):
+            w.pixel_ratio = checked["pixel_ratio"]
+    return scale_settings()
+
+
+def scale_settings() -> dict:
+    """The kit's display settings: {"scale": ..., "pixel_ratio": ...}."""
+    return dict(_SETTINGS)
+
+
+def new_figure(figsize, dpi=None) -> Figure:
+    """A Figure with its own Agg canvas, outside pyplot (``dpi`` None: the kit's
+    resolution, ``CSS_PX_PER_INCH`` x scale x pixel ratio)."""
+    if dpi is None:
+        dpi = CSS_PX_PER_INCH * _SETTINGS["scale"] * _SETTINGS["pixel_ratio"]
     fig = Figure(figsize=figsize, dpi=dpi)
     FigureCanvasAgg(fig)
     return fig
+
+
+class _TextRecorder:
+    """While in a ``with``: every piece of text ``renderer`` draws, as (font size in pixels
+    of the raster, line height in pixels, the text) in ``seen``. The line height is the
+    height of matplotlib's own extent of one line at that font ("lp": ascender to
+    descender)."""
+
+    def __init__(self, renderer):
+        self.renderer = renderer
+        self.seen: list = []
+        self._metrics: dict = {}
+
+    def __enter__(self):
+        r = self.renderer
+        original = r.draw_text
+
+        def record(gc, x, y, s, prop, angle, ismath=False, mtext=None):
+            if str(s).strip():
+                key = prop.get_size_in_points()
+                if key not in self._metrics:
+                    self._metrics[key] = r.get_text_width_height_descent("lp", prop, False)[1]
+                self.seen.append((key * r.dpi / 72.0, self._metrics[key], str(s)))
+            return original(gc, x, y, s, prop, angle, ismath=ismath, mtext=mtext)
+
+        r.draw_text = record
+        return self
+
+    def __exit__(self, *exc):
+        del self.renderer.draw_text
+        return False
+
+
+def text_sizes(fig: Figure) -> list[tuple[float, float, str]]:
+    """Draw ``fig`` whole; every piece of text drawn (see :class:`_TextRecorder`)."""
+    with _TextRecorder(fig.canvas.get_renderer()) as rec:
+        fig.canvas.draw()
+    return rec.seen
+
+
+def measure_text(fig: Figure, css_width: float | None = None, sizes=None) -> dict:
+    """The smallest text of ``fig`` (``sizes`` as :func:`text_sizes` gives, drawn now if
+    not given), in raster pixels and, for a figure shown ``css_width`` CSS pixels wide
+    (default: its natural size), in CSS pixels."""
+    width, height = fig.canvas.get_width_height(physical=True)
+    sizes = text_sizes(fig) if sizes is None else sizes
+    css_width = css_width or width
+    per_px = css_width / width
+    if not sizes:
+        return {"png": (width, height), "css_width": css_width, "texts": 0}
+    em, line, text = min(sizes)
+    return {
+        "png": (width, height),
+        "css_width": css_width,
+        "texts": len(sizes),
+        "min_text_px": em,
+        "min_line_px": min(h for _e, h, _t in sizes),
+        "min_text": text,
+        "min_text_css_px": em * per_px,
+        "min_line_css_px": min(h for _e, h, _t in sizes) * per_px,
+    }
+
+
+def legibility_html(name: str, m: dict) -> str:
+    """A hidden marker with a measurement (see :func:`measure_text`) for the page."""
+    if "min_text_px" not in m:
+        return f'<span class="pagemig-legibility" data-figure="{esc(name)}" data-texts="0"></span>'
+    return (
+        f'<span class="pagemig-legibility" data-figure="{esc(name)}" '
+        f'data-png-width="{m["png"][0]}" data-png-height="{m["png"][1]}" '
+        f'data-css-width="{m["css_width"]:.1f}" data-texts="{m["texts"]}" '
+        f'data-min-text-px="{m["min_text_px"]:.3f}" data-min-line-px="{m["min_line_px"]:.3f}" '
+        f'data-min-text="{esc(m["min_text"][:60])}"></span>'
+    )
 
 
 def set_title(fig: Figure, text: str) -> None:
@@ -186,11 +346,14 @@ def blit_png(fig: Figure, cache: dict, extra=()) -> bytes:
     key = _layout_key(fig)
     dynamic = _dynamic(fig) + list(extra)
     width, height = canvas.get_width_height(physical=True)
-    if cache.get("key") != key or "background" not in cache:
+    full = cache.get("key") != key or "background" not in cache
+    if full:
         for a in dynamic:
             a.set_animated(True)
+        recorder = _TextRecorder(canvas.get_renderer())
         try:
-            canvas.draw()
+            with recorder:
+                canvas.draw()
         finally:
             for a in dynamic:
                 a.set_animated(False)
@@ -224,13 +387,21 @@ def blit_png(fig: Figure, cache: dict, extra=()) -> bytes:
         if not redraw and not regions and "png" in cache:
             cache["items"] = items
             cache["redrawn"] = 0
+            cache["full"] = False
             return cache["png"]
         buf = np.asarray(canvas.buffer_rgba())
         bg = cache["background"]
         for x0, y0, x1, y1 in regions:
             buf[y0:y1, x0:x1] = bg[y0:y1, x0:x1]
-    for i in redraw:
-        dynamic[i].draw(renderer)
+    if full:  # the texts of a full draw: the static ones, then every changing one
+        with recorder:
+            for i in redraw:
+                dynamic[i].draw(renderer)
+        cache["texts"] = recorder.seen
+    else:
+        for i in redraw:
+            dynamic[i].draw(renderer)
+    cache["full"] = full
     cache["items"] = items
     cache["redrawn"] = len(redraw)
     cache["redrawn_items"] = [items[i] for i in redraw]
@@ -250,30 +421,176 @@ def esc(text) -> str:
     return html.escape(str(text), quote=True)
 
 
-class FigureWidgetMixin:
+def _pixel_ratio_probe():
+    """A hidden widget whose view reports the browser's ``devicePixelRatio`` (and its
+    changes: another screen, the browser's zoom) in its ``ratio`` trait; None where
+    anywidget is not installed (the kit then assumes ``pixel_ratio`` as set)."""
+    global _PROBE_CLASS
+    if _PROBE_CLASS is None:
+        try:
+            import anywidget
+        except ImportError:
+            _PROBE_CLASS = False
+        else:
+
+            class PixelRatioProbe(anywidget.AnyWidget):
+                _esm = """
+                export default {
+                  render({ model, el }) {
+                    let query = null;
+                    const report = () => {
+                      const r = window.devicePixelRatio || 1;
+                      if (model.get("ratio") !== r) {
+                        model.set("ratio", r);
+                        model.save_changes();
+                      }
+                      if (query) query.removeEventListener("change", report);
+                      query = window.matchMedia(`(resolution: ${r}dppx)`);
+                      query.addEventListener("change", report);
+                    };
+                    report();
+                    return () => query && query.removeEventListener("change", report);
+                  }
+                };"""
+                ratio = traitlets.Float(0.0).tag(sync=True)  # 0: no view has reported
+
+            _PROBE_CLASS = PixelRatioProbe
+    if _PROBE_CLASS is False:
+        return None
+    return _PROBE_CLASS(layout=ipw.Layout(display="none"))
+
+
+_PROBE_CLASS = None
+
+
+class FigureWidgetMixin(traitlets.HasTraits):
     """For ipywidgets containers that show one Figure as ``self.image``.
 
-    Every widget of the kit takes ``dpi`` (72) and ``render``: True (the default)
-    rasterises each change at once and sends the PNG to the page; False only marks
-    the picture stale, and ``figure()`` (the matplotlib Figure) or ``png()`` bring it
-    up to date when called (tests and scripts that look at the artists).
+    Every widget of the kit takes ``dpi`` and ``render``. ``dpi`` None (the default)
+    rasterises at ``CSS_PX_PER_INCH x scale x pixel_ratio`` and shows the picture
+    ``CSS_PX_PER_INCH x scale`` pixels per inch wide (never scaled up on screen); a
+    number fixes the raster's dpi and shows it at its natural size (tests use small ones
+    for speed). ``render``: True (the default) rasterises each change at once and sends
+    the PNG to the page; False only marks the picture stale, and ``figure()`` (the
+    matplotlib Figure) or ``png()`` bring it up to date when called.
+
+    Traits: ``scale`` (the projection scale: see :func:`set_scale`; setting it here
+    detaches the widget from the kit's setting) and ``pixel_ratio`` (the screen's
+    devicePixelRatio: the browser reports it through a hidden probe where anywidget is
+    installed). ``legibility()`` measures the smallest text of the picture.
 
     Subclasses call ``_init_figure`` in ``__init__``, implement ``_draw(fig)`` (draw the
     current state into the reused Figure) and ``_static_text()`` (the text panes, as
     HTML, for the static picture).
     """
 
-    def _init_figure(self, figsize, dpi, render=True):
-        self._fig = new_figure(figsize, dpi)
+    scale = traitlets.Float(1.0, min=SCALE_RANGE[0], max=SCALE_RANGE[1])
+    pixel_ratio = traitlets.Float(1.0, min=PIXEL_RATIO_RANGE[0], max=PIXEL_RATIO_RANGE[1])
+
+    def _init_figure(self, figsize, dpi, render=True, scale=None):
+        self._fixed_dpi = dpi
+        self._follows_kit = scale is None
+        self._ratio_reported = False
+        self._setting_scale = True
+        try:
+            self.scale = _SETTINGS["scale"] if scale is None else scale
+            self.pixel_ratio = _SETTINGS["pixel_ratio"]
+        finally:
+            self._setting_scale = False
+        self._fig = new_figure(figsize, self._dpi())
         self.image = ipw.Image(format="png", layout=ipw.Layout(max_width="100%"))
+        self.image.add_class("pagemig-figure")
         self._png = b""
         self._blit_cache: dict = {}
         self.timings: dict = {}
+        self.last_legibility: dict = {}
         # render=False: redraws only mark the picture stale; figure() and png() bring it
         # up to date when asked (for tests and scripts that look at the Figure)
         self.render = render
         self._fig_stale = self._png_stale = True
+        self.legibility_pane = ipw.HTML(layout=ipw.Layout(display="none"))
+        self._kit_extras = [self.legibility_pane]
+        probe = _pixel_ratio_probe()
+        if probe is not None:
+            probe.observe(self._on_reported_ratio, names=["ratio"])
+            self._kit_extras.append(probe)
+        self._probe = probe
+        self._size_image()
+        self.observe(self._on_resolution, names=["scale", "pixel_ratio"])
+        self.observe(self._keep_extras, names=["children"])
+        _LIVE.add(self)
 
+    # -- resolution ------------------------------------------------------------------------
+    def _dpi(self) -> float:
+        if self._fixed_dpi is not None:
+            return float(self._fixed_dpi)
+        return CSS_PX_PER_INCH * self.scale * self.pixel_ratio
+
+    def css_width(self, fig=None) -> float:
+        """The width, in CSS pixels, the widget asks the page to show its figure at."""
+        fig = fig or self._fig
+        width = fig.canvas.get_width_height(physical=True)[0]
+        if self._fixed_dpi is not None:
+            return float(width)
+        # the raster's width over the pixel ratio, whole pixels down: never scaled up
+        return float(math.floor(width / self.pixel_ratio))
+
+    def _size_image(self, image=None, fig=None):
+        image = image or self.image
+        if self._fixed_dpi is None:
+            image.layout.width = f"{self.css_width(fig):.0f}px"
+            image.layout.height = "auto"
+
+    def _set_scale_from_kit(self, value):
+        self._setting_scale = True
+        try:
+            self.scale = value
+        finally:
+            self._setting_scale = False
+
+    def _on_resolution(self, change):
+        if change["name"] == "scale" and not self._setting_scale:
+            self._follows_kit = False  # a scale of its own
+        dpi = self._dpi()
+        if dpi != self._fig.dpi:
+            self._fig.set_dpi(dpi)
+            self._blit_cache.clear()
+            self._png_stale = True
+            self._on_dpi_changed()
+        self._size_image()
+        if self._png_stale and self.render:
+            self._rasterise()
+
+    def _on_dpi_changed(self):
+        """Other figures a widget shows (e.g. the race map) follow the new resolution."""
+
+    def _on_reported_ratio(self, change):
+        ratio = change["new"]
+        if ratio and ratio > 0:
+            self._ratio_reported = True
+            lo, hi = PIXEL_RATIO_RANGE
+            # the largest ratio any view of the widget reported so far
+            self.pixel_ratio = max(self.pixel_ratio, min(max(ratio, lo), hi))
+
+    def _keep_extras(self, change):
+        kids = list(change["new"])
+        missing = [w for w in self._kit_extras if w not in kids]
+        if missing:
+            self.children = kids + missing
+
+    def legibility(self) -> dict:
+        """The smallest text of the figure as drawn now: its font size in pixels of the
+        PNG (``min_text_px``) and on screen at the widget's size (``min_text_css_px``), the
+        height of a line of it (``min_line_px``, ``min_line_css_px``: matplotlib's extent,
+        ascender to descender), the text itself, the PNG's size and the CSS width.
+        Compare ``min_text_css_px`` with ``MIN_TEXT_PX``."""
+        fig = self.figure()
+        m = measure_text(fig, self.css_width())
+        self._blit_cache.clear()  # the measurement drew the whole figure
+        self._png_stale = True
+        return m
+
+    # -- drawing ---------------------------------------------------------------------------
     def figure(self) -> Figure:
         """The matplotlib Figure the widget shows, drawn from the current state."""
         if self._fig_stale:
@@ -304,6 +621,12 @@ class FigureWidgetMixin:
         self._png = blit_png(fig, self._blit_cache, self._extra_dynamic())
         self.image.value = self._png
         self._png_stale = False
+        if self._blit_cache.get("full"):
+            m = measure_text(fig, self.css_width(), self._blit_cache.get("texts", []))
+            self.last_legibility = m
+            html_ = legibility_html("main", m)
+            if self.legibility_pane.value != html_:
+                self.legibility_pane.value = html_
         self.timings["render"] = time.perf_counter() - t1
 
     def _extra_dynamic(self):

@@ -47,7 +47,8 @@ class MigrationLab(FigureWidgetMixin, ipw.VBox):
     State for code and tests: ``kernel``, ``scenario``, ``task`` (the migration),
     ``events`` (every event since the machine was built), ``steps``, ``message``,
     ``figure()`` (the matplotlib Figure shown), ``png()``.
-    ``dpi`` and ``render``: see ``widgets._base.FigureWidgetMixin``.
+    ``dpi``, ``render``, ``scale`` (and the ``scale`` and ``pixel_ratio`` traits):
+    see ``widgets._base.FigureWidgetMixin`` and ``widgets.set_scale``.
     """
 
     mapping = traitlets.Enum(MAPPING_TYPES, default_value="file linear")
@@ -79,6 +80,7 @@ class MigrationLab(FigureWidgetMixin, ipw.VBox):
         pages=4,
         dpi=DEFAULT_DPI,
         render=True,
+        scale=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -93,7 +95,7 @@ class MigrationLab(FigureWidgetMixin, ipw.VBox):
         self._rr = 0
         # (pfn, node, mapping, index) of the page under study before migration
         self._orig = None
-        self._init_figure((9.6, 5.6), dpi, render)
+        self._init_figure((9.6, 5.6), dpi, render, scale)
         self._pte_ax = self._fig.add_axes((0.07, 0.58, 0.70, 0.34))
         self._nodes_ax = self._fig.add_axes((0.07, 0.08, 0.24, 0.33))
         self._rmap_ax = self._fig.add_axes((0.45, 0.0, 0.55, 0.47))

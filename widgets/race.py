@@ -30,9 +30,13 @@ from pagemig.scenarios import build_scenario, race
 from ._base import (
     DEFAULT_DPI,
     FigureWidgetMixin,
+    _TextRecorder,
     busy,
+    canvas_png,
     esc,
     events_html,
+    legibility_html,
+    measure_text,
     message_html,
     new_figure,
     set_title,
@@ -70,7 +74,8 @@ class RaceExplorer(FigureWidgetMixin, ipw.VBox):
     asleep and the I/O it waits for can complete, the I/O runs instead.
     State: ``kernel``, ``scenario``, ``migration`` and ``other`` (the two Tasks;
     ``other`` is None until started), ``history`` ("m"/"o" per step), ``events``.
-    ``dpi`` and ``render``: see ``widgets._base.FigureWidgetMixin``.
+    ``dpi``, ``render``, ``scale`` (and the ``scale`` and ``pixel_ratio`` traits):
+    see ``widgets._base.FigureWidgetMixin`` and ``widgets.set_scale``.
     """
 
     race = traitlets.Enum(RACES, default_value="fault")
@@ -91,6 +96,7 @@ class RaceExplorer(FigureWidgetMixin, ipw.VBox):
         view="step by hand",
         dpi=DEFAULT_DPI,
         render=True,
+        scale=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -106,7 +112,8 @@ class RaceExplorer(FigureWidgetMixin, ipw.VBox):
         self.history: list[str] = []
         self.message = ""
         self._page = None
-        self._init_figure((8.0, 4.6), dpi, render)
+        self.map_last_legibility: dict = {}
+        self._init_figure((8.0, 4.6), dpi, render, scale)
         self._pte_ax = self._fig.add_axes((0.09, 0.62, 0.64, 0.28))
         self._time_ax = self._fig.add_axes((0.16, 0.10, 0.57, 0.36))
         style = {"description_width": "initial"}
@@ -120,11 +127,14 @@ class RaceExplorer(FigureWidgetMixin, ipw.VBox):
         self.next_button = ipw.Button(description="Next scheduled step", disabled=True)
         self.next_button.on_click(lambda _b: self.replay_step())
         self.map_image = ipw.Image(format="png", layout=ipw.Layout(max_width="100%"))
+        self.map_image.add_class("pagemig-figure")
+        self.map_legibility = ipw.HTML(layout=ipw.Layout(display="none"))
         self.map_alt = ipw.HTML()
         self.map_grid = ipw.GridBox(layout=ipw.Layout(grid_gap="1px"))
         self.map_box = ipw.VBox(
             [
                 self.map_image,
+                self.map_legibility,
                 self.map_alt,
                 ipw.HTML("<b>Click a cell to replay it:</b>"),
                 self.map_grid,
@@ -200,10 +210,7 @@ class RaceExplorer(FigureWidgetMixin, ipw.VBox):
             self.message_pane.value = message_html("exploring every interleaving ...")
             self.exploration = explore_race(self.race_name, self.variant)
         ex = self.exploration
-        fig = self.map_figure()
-        from ._base import figure_png
-
-        self.map_image.value = figure_png(fig)
+        self._render_map()
         self.map_alt.value = f'<div class="pagemig-alt">{esc(race_map_alt(ex))}</div>'
         strips = ex.strips()
         starts = sorted(set(int(s) for s in strips["start"]))
@@ -236,11 +243,27 @@ class RaceExplorer(FigureWidgetMixin, ipw.VBox):
         self.message_pane.value = message_html(self.message)
 
     def map_figure(self):
-        """The race map of the current race and variant (a matplotlib Figure)."""
+        """The race map of the current race and variant (a matplotlib Figure, at the
+        resolution of the widget's own figure)."""
         n = int(self.exploration.strips()["start"].max()) + 1
         fig = new_figure((8.0, max(2.6, 0.17 * n + 1.3)), self._fig.dpi)
         plot_race_map(self.exploration, ax=fig.add_axes((0.3, 0.1, 0.42, 0.8)))
         return fig
+
+    def _render_map(self) -> None:
+        """Rasterise the race map into ``map_image``, sized and measured as the machine's
+        figure is (``map_legibility``)."""
+        fig = self.map_figure()
+        with _TextRecorder(fig.canvas.get_renderer()) as rec:
+            fig.canvas.draw()
+        self.map_image.value = canvas_png(fig.canvas)
+        self._size_image(self.map_image, fig)
+        self.map_last_legibility = measure_text(fig, self.css_width(fig), rec.seen)
+        self.map_legibility.value = legibility_html("race map", self.map_last_legibility)
+
+    def _on_dpi_changed(self):
+        if self.view == "all interleavings" and self.exploration is not None:
+            self._render_map()
 
     def select_cell(self, start: int, outcome: str) -> None:
         """What a click on a cell does: replay the shortest schedule in which the second

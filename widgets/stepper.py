@@ -89,12 +89,22 @@ class Stepper(FigureWidgetMixin, ipw.VBox):
     Buttons: ``step_button``, ``back_button``, ``run_button``, ``reset_button``.
     State: ``kernel``, ``task``, ``events``, ``last_event``, ``stack`` ([(function,
     line)], outermost first), ``current_function``, ``current_line``.
-    ``dpi`` and ``render``: see ``widgets._base.FigureWidgetMixin``.
+    ``dpi``, ``render``, ``scale`` (and the ``scale`` and ``pixel_ratio`` traits):
+    see ``widgets._base.FigureWidgetMixin`` and ``widgets.set_scale``.
     """
 
     steps = traitlets.Int(0, min=0, max=100_000)  # a replay longer than that is a typo
 
-    def __init__(self, task_factory=None, kernel=None, *, dpi=DEFAULT_DPI, render=True, **kwargs):
+    def __init__(
+        self,
+        task_factory=None,
+        kernel=None,
+        *,
+        dpi=DEFAULT_DPI,
+        render=True,
+        scale=None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self._factory = task_factory
         self._given_kernel = kernel
@@ -105,7 +115,7 @@ class Stepper(FigureWidgetMixin, ipw.VBox):
         self.message = ""
         self._shown = None  # the task whose source is shown
         self._replaying = False
-        self._init_figure((6.0, 4.2), dpi, render)
+        self._init_figure((6.0, 4.2), dpi, render, scale)
         self._pte_ax = self._fig.add_axes((0.12, 0.53, 0.58, 0.34))
         self._nodes_ax = self._fig.add_axes((0.12, 0.13, 0.40, 0.26))
         self.step_button = ipw.Button(description="Step")
@@ -119,16 +129,22 @@ class Stepper(FigureWidgetMixin, ipw.VBox):
         self.message_pane = ipw.HTML()
         self.event_pane = ipw.HTML()
         self.stack_pane = ipw.HTML()
-        self.source_pane = ipw.HTML(layout=ipw.Layout(width="55%", overflow="auto"))
+        self.source_pane = ipw.HTML(layout=ipw.Layout(overflow="auto"))
         self.children = [
             ipw.HBox([self.step_button, self.back_button, self.run_button, self.reset_button]),
             self.message_pane,
             self.event_pane,
+            # the figure keeps its size (scaled for a projector); the source takes the
+            # rest of the row, or goes below when the row has no room left for it
             ipw.HBox(
                 [
-                    ipw.VBox([self.image], layout=ipw.Layout(width="45%")),
-                    ipw.VBox([self.stack_pane, self.source_pane]),
-                ]
+                    ipw.VBox([self.image], layout=ipw.Layout(flex="0 1 auto")),
+                    ipw.VBox(
+                        [self.stack_pane, self.source_pane],
+                        layout=ipw.Layout(flex="1 1 420px", min_width="320px"),
+                    ),
+                ],
+                layout=ipw.Layout(flex_flow="row wrap", align_items="flex-start"),
             ),
         ]
         self.observe(self._on_steps, names=["steps"])
