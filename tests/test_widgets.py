@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from pagemig.constants import PAGE_SHIFT
 from pagemig.scenarios import MAPPING_TYPES, build_scenario
 from widgets import MigrationLab, RaceExplorer, Stepper, SuccessRates
-from widgets._base import figure_png
+from widgets._base import figure_png, kernel_function
 from widgets.palette import SERIES_COLOURS, STATE_COLOURS, node_colour
 
 DPI = 20
@@ -227,7 +227,9 @@ def marked_line(stepper):
 
 def test_stepper_shows_the_source_line_it_stopped_at():
     st = Stepper(**FAST)
-    assert st.stack[0][0] == "Kernel.start_migrate_pages.<locals>.path"
+    # the path's closure is named after the kernel function it models, never as Python
+    # names it (Kernel.start_migrate_pages.<locals>.path)
+    assert st.stack[0][0] == "migrate_to_node"
     for _ in range(12):
         ev = st.step_button.click() or st.last_event
         assert ev is not None
@@ -239,17 +241,17 @@ def test_stepper_shows_the_source_line_it_stopped_at():
         line = linecache.getline(filename, st.current_line)
         assert marked_line(st) == st.current_line
         assert "yield" in line or "yield" in linecache.getline(filename, st.current_line - 1)
-        assert st.current_function == code.gi_code.co_qualname
+        assert st.current_function == kernel_function(code.gi_code)
+        assert "<locals>" not in st.current_function
         assert f"#{ev.seq}" in st.event_pane.value
-    assert [f for f, _ in st.stack][:3] == [
-        "Kernel.start_migrate_pages.<locals>.path",
-        "migrate_pages",
-        "unmap_and_move",
-    ]
+    assert [f for f, _ in st.stack][:3] == ["migrate_to_node", "migrate_pages", "unmap_and_move"]
     assert repr(st).startswith("Stepper(task='migrate', steps=12, function=")
     # the static picture names the functions, without source lines that engine edits move
     html = st._repr_mimebundle_()["text/html"]
     assert "<code>unmap_and_move</code>" in html and "▶" not in html
+    shown = html + st.stack_pane.value + st.source_pane.value + repr(st)
+    assert "<locals>" not in shown and "&lt;locals&gt;" not in shown
+    assert st.figure()._suptitle.get_text().endswith(f"in {st.current_function}")
 
 
 def test_stepper_back_and_steps_trait_replay():
@@ -579,3 +581,113 @@ def test_a_reported_device_pixel_ratio_rerasters_the_figure(kit_scale):
     assert lab.pixel_ratio == 2.0
     kit_scale.set_scale(pixel_ratio=1.0)  # the browser's report wins over the setting
     assert lab.pixel_ratio == 2.0
+
+
+# -- fast steps: next kernel function, next pte change, end of the pass ----------------------
+def all_ptes(kernel):
+    return {
+        (p.pid, vpn): (pte.kind, pte.pfn, pte.write)
+        for p in kernel.processes.values()
+        for vpn, pte in p.ptes.items()
+    }
+
+
+def pass_starts(events, name="migrate"):
+    return [
+        e.data["pass"]
+        for e in events
+        if e.task == name and e.func == "migrate_pages" and "pages" in e.data
+    ]
+
+
+@pytest.mark.parametrize("kind", ["lab", "stepper", "race"])
+def test_fast_steps_stop_where_they_say(kind):
+    w = {
+        "lab": lambda: MigrationLab(dirty=True, sharers=2, **FAST),
+        "stepper": lambda: Stepper(**FAST),
+        "race": lambda: RaceExplorer(**FAST),
+    }[kind]()
+
+    def path():  # Back rebuilds the machine: the path is a new task then
+        return w.migration if kind == "race" else w.task
+
+    steps = (lambda: len(w.history)) if kind == "race" else (lambda: w.steps)
+    # next kernel function: each press ends in another function than it started in
+    seen = []
+    for _ in range(6):
+        before, n0 = stack_top(path()), steps()
+        n = w.next_function_button.click() or steps() - n0
+        assert n >= 1 and steps() == n0 + n
+        assert stack_top(path()) != before, w.message
+        assert f"is in {stack_top(path())}" in w.message
+        seen.append(stack_top(path()))
+    assert "try_to_unmap" in seen  # past the set-up in a few presses, not ~30 Steps
+    # next pte change: the step that changed a pte, not one later
+    for _ in range(2):
+        k = w.kernel
+        before, n0 = all_ptes(k), steps()
+        w.next_pte_button.click()
+        assert all_ptes(k) != before and "pte at 0x" in w.message
+        if kind != "race":  # replaying one step fewer shows the ptes as they were
+            w.back_button.click()
+            assert all_ptes(w.kernel) == before or steps() - n0 > 1
+            w.step_to("pte")
+    # end of the pass: stops at the step that began the next pass (or ended the call)
+    k = w.kernel
+    started = pass_starts(k.trace.events)
+    w.end_of_pass_button.click()
+    now = pass_starts(w.kernel.trace.events)
+    assert len(now) == len(started) + 1 and now[-1] == (started[-1] + 1 if started else 0)
+    assert w.kernel.trace.events[-1].func == "migrate_pages", w.message
+    # to the end: each press is bounded and says when the path has finished
+    for _ in range(12):
+        w.end_of_pass_button.click()
+        if path().done:
+            break
+    assert path().done and "finished" in w.message
+    n0 = steps()
+    for b in (w.next_function_button, w.next_pte_button, w.end_of_pass_button):
+        b.click()
+        assert steps() == n0
+    step = w.migration_button if kind == "race" else w.step_button
+    assert w.next_function_button.disabled == step.disabled
+
+
+def stack_top(task):
+    from widgets._base import path_function
+
+    return path_function(task)
+
+
+def test_fast_steps_are_bounded_and_refuse_an_unknown_target():
+    from widgets._base import fast_step
+
+    lab = MigrationLab(dirty=True, sharers=2, **FAST)
+    n, msg = fast_step(lab.kernel, lab.task, lab.scenario.processes, "pass", lab._advance, 2)
+    assert n == 2 and "stopped after 2 steps without reaching the end of the pass" in msg
+    with pytest.raises(ValueError, match="target must be one of"):
+        lab.step_to("somewhere")
+    assert lab.steps == 2  # refused before stepping
+
+
+def test_a_fast_step_on_a_path_that_sleeps_for_ever_stops_and_says_why():
+    sc = build_scenario("file linear", sharers=1)
+    k = sc.kernel
+    k.start_lock_holder(sc.page, hold=None)  # holds the lock until someone sleeps on it
+    st = Stepper(task_factory=lambda kk: kk.start_lock_holder(sc.page, hold=None), kernel=k, **FAST)
+    n = st.step_to("pte")  # no pte ever changes: the paths finish or sleep; no hang
+    assert n < 2000 and st.message
+    assert "nothing more could run" in st.message or "finished" in st.message
+
+
+def test_fast_steps_follow_a_replayed_schedule():
+    r = RaceExplorer(view="all interleavings", scenario="anonymous page", **FAST)
+    r.select_cell(*r.map_cells[-1].cell)
+    total = len(r.selected_schedule)
+    r.end_of_pass_button.click()
+    assert 0 < r.replayed <= total and r.history and len(r.history) == r.replayed
+    for _ in range(20):
+        if r.replayed >= total or r.migration.done:
+            break
+        r.next_pte_button.click()
+    assert r.replayed <= total

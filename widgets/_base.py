@@ -724,3 +724,173 @@ def message_html(text: str, level: str = "info") -> str:
         return ""
     colour = {"info": "#0072B2", "warn": "#D55E00"}.get(level, "#000000")
     return f'<div class="pagemig-message" style="color:{colour}">{esc(text)}</div>'
+
+
+# -- kernel functions and fast steps ----------------------------------------------------------
+def generator_stack(gen) -> list[tuple]:
+    """[(code, lineno), ...] from the outermost generator to the innermost, following
+    ``gi_yieldfrom``; empty when the generator has finished."""
+    out = []
+    while gen is not None and getattr(gen, "gi_frame", None) is not None:
+        out.append((gen.gi_code, gen.gi_frame.f_lineno))
+        gen = getattr(gen, "gi_yieldfrom", None)
+    return out
+
+
+# The kernel paths started by a closure of the engine, and the kernel function each models.
+KERNEL_PATHS = {
+    # isolate the pages, then migrate_pages(list, new_node_page, node), as migrate_to_node
+    # does for a process's pages
+    "start_migrate_pages": "migrate_to_node",
+    "start_writeback": "write_one_page",
+    "start_lock_holder": "lock_page",
+}
+
+
+def kernel_function(code) -> str:
+    """The kernel function a frame of a kernel path models, as captions name it: the
+    function's own name (``migrate_pages``; a method of the machine without its class,
+    ``lock_page``), and for a path the engine starts as a closure
+    (``Kernel.start_migrate_pages.<locals>.path``) the kernel function that path models
+    (``migrate_to_node``)."""
+    qualname = code.co_qualname
+    if ".<locals>." in qualname:
+        outer = qualname.split(".<locals>.")[0].rsplit(".", 1)[-1]
+        if outer in KERNEL_PATHS:
+            return KERNEL_PATHS[outer]
+        return outer.removeprefix("start_") if outer.startswith("start_") else code.co_name
+    return qualname.removeprefix("Kernel.")
+
+
+def path_function(task) -> str | None:
+    """The kernel function ``task`` is in now (its innermost frame), None once it ended."""
+    frames = generator_stack(task.gen) if task is not None else []
+    return kernel_function(frames[-1][0]) if frames else None
+
+
+FAST_STEP_LIMIT = 2000  # steps one fast-step click takes at most (it never hangs)
+FAST_TARGETS = {
+    "function": "the next kernel function",
+    "pte": "the next change of a pte",
+    "pass": "the end of the pass",
+}
+
+
+def pte_state(processes) -> dict:
+    """Every pte of ``processes``: {(pid, virtual page): its fields}."""
+    out = {}
+    for p in processes:
+        if not getattr(p, "alive", True):
+            continue
+        for vpn, pte in p.ptes.items():
+            if pte.kind != "none":
+                out[(p.pid, vpn)] = tuple(getattr(pte, s) for s in type(pte).__slots__)
+    return out
+
+
+def _pte_words(fields) -> str:
+    if fields is None:
+        return "none"
+    kind, pfn = fields[0], fields[1]
+    if kind == "present":
+        return f"present (pfn {pfn})"
+    if kind == "migration":
+        return f"a migration entry (pfn {pfn})"
+    return kind
+
+
+def pte_change(before: dict, after: dict) -> str:
+    """The first pte that differs, in words (``pid 2's pte at 0x10003000: present (pfn 5)
+    -> a migration entry (pfn 5)``), and how many others changed with it."""
+    from pagemig.constants import PAGE_SHIFT
+
+    changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+    if not changed:
+        return ""
+    pid, vpn = changed[0]
+    more = f" (and {len(changed) - 1} more)" if len(changed) > 1 else ""
+    return (
+        f"pid {pid}'s pte at {vpn << PAGE_SHIFT:#x}: {_pte_words(before.get((pid, vpn)))} -> "
+        f"{_pte_words(after.get((pid, vpn)))}{more}"
+    )
+
+
+def _pass_events(events, name):
+    """The migrate_pages events of task ``name`` that start a pass or end the call."""
+    for e in events:
+        if e.task == name and e.func == "migrate_pages" and isinstance(e.data, dict):
+            if "pages" in e.data and "pass" in e.data:
+                yield e, e.data["pass"]
+            elif "succeeded" in e.data or e.data.get("rc") == -12:
+                yield e, None  # done
+
+
+def fast_step(kernel, task, processes, target: str, advance, limit: int = FAST_STEP_LIMIT):
+    """Step with ``advance()`` (one step of the machine; None when nothing could run) until
+    ``target`` is reached: "function" (``task`` is in another kernel function, or ended),
+    "pte" (a pte of ``processes`` changed), "pass" (``task``'s migrate_pages pass ended:
+    the next one began, or the call returned). At most ``limit`` steps.
+
+    Returns (steps taken, message): what was reached, or why it stopped short (the path
+    ended, nothing could run, the limit)."""
+    if target not in FAST_TARGETS:
+        raise ValueError(f"target must be one of {', '.join(FAST_TARGETS)}, not {target!r}")
+    trace = kernel.trace.events
+    name = task.name if task is not None else None
+    func0 = path_function(task)
+    ptes0 = pte_state(processes) if target == "pte" else None
+    passes = list(_pass_events(trace, name)) if target == "pass" else []
+    pass0 = passes[-1][1] if passes and passes[-1][1] is not None else -1
+    # after the last pass (migrate_pages returned): the end of the path
+    to_the_end = target == "pass" and bool(passes) and passes[-1][1] is None
+    n = 0
+    while n < limit:
+        seen = len(trace)
+        if task is not None and task.done:
+            return n, _ended(task, n)
+        if advance() is None:
+            return n, (f"stopped after {n} step(s): nothing more could run" if n else "")
+        n += 1
+        if target == "function":
+            now = path_function(task)
+            if now != func0:
+                if now is None:
+                    return n, _ended(task, n)
+                return n, f"{n} step(s): {name} is in {now} (was {func0})"
+        elif target == "pte":
+            ptes = pte_state(processes)
+            if ptes != ptes0:
+                return n, f"{n} step(s): {pte_change(ptes0, ptes)}"
+        elif not to_the_end:
+            for e, p in _pass_events(trace[seen:], name):
+                if p is None:
+                    return n, f"{n} step(s): the last pass ended; {e.what}"
+                if p > pass0:
+                    ended = f"pass {pass0} ended" if pass0 >= 0 else "the first pass begins"
+                    return n, f"{n} step(s): {ended}; {e.what}"
+    return n, (
+        f"stopped after {limit} steps without reaching {FAST_TARGETS[target]} "
+        "(press again to go on)"
+    )
+
+
+def _ended(task, n: int) -> str:
+    res = f"stopped: {task.error}" if task.error is not None else f"returned {task.result!r}"
+    return f"{n} step(s): {task.name} has finished ({res})" if n else f"{task.name} has finished"
+
+
+FAST_LABELS = {"function": "Next function", "pte": "Next pte change", "pass": "End of pass"}
+
+
+def fast_buttons(widget) -> dict:
+    """The three fast-step buttons of a widget with ``step_to(target)``: {target: Button}."""
+    out = {}
+    for target, label in FAST_LABELS.items():
+        b = ipw.Button(
+            description=label,
+            tooltip=f"step to {FAST_TARGETS[target]} (at most {FAST_STEP_LIMIT} steps)",
+            layout=ipw.Layout(width="auto"),
+        )
+        b.on_click(lambda _b, t=target: widget.step_to(t))
+        out[target] = b
+    return out

@@ -35,6 +35,8 @@ from ._base import (
     canvas_png,
     esc,
     events_html,
+    fast_buttons,
+    fast_step,
     legibility_html,
     measure_text,
     message_html,
@@ -68,7 +70,9 @@ class RaceExplorer(FigureWidgetMixin, ipw.VBox):
     """A migration and a second path (``race="fault"`` or ``"writeback"``), stepped by hand.
 
     Traits: ``race``, ``variant``, ``seed`` (changing one rebuilds the machine).
-    Buttons: ``migration_button`` (step the migration), ``other_button`` (step the
+    Buttons: ``migration_button`` (step the migration), the fast steps of the migration
+    ``next_function_button``, ``next_pte_button``, ``end_of_pass_button`` (``step_to``:
+    see ``widgets._base.fast_step``), ``other_button`` (step the
     fault or the writeback; its first press starts it), ``run_button`` (both to the
     end, round-robin), ``back_button``, ``reset_button``. When the chosen path is
     asleep and the I/O it waits for can complete, the I/O runs instead.
@@ -153,6 +157,10 @@ class RaceExplorer(FigureWidgetMixin, ipw.VBox):
         self.run_button.on_click(lambda _b: self.run())
         self.back_button.on_click(lambda _b: self.back())
         self.reset_button.on_click(lambda _b: self.reset())
+        self.fast = fast_buttons(self)
+        self.next_function_button = self.fast["function"]
+        self.next_pte_button = self.fast["pte"]
+        self.end_of_pass_button = self.fast["pass"]
         self.message_pane = ipw.HTML()
         self.migration_pane = ipw.HTML(layout=ipw.Layout(width="50%"))
         self.other_pane = ipw.HTML(layout=ipw.Layout(width="50%"))
@@ -164,12 +172,14 @@ class RaceExplorer(FigureWidgetMixin, ipw.VBox):
             ipw.HBox(
                 [
                     self.migration_button,
+                    *self.fast.values(),
                     self.other_button,
                     self.run_button,
                     self.back_button,
                     self.reset_button,
                     self.next_button,
-                ]
+                ],
+                layout=ipw.Layout(flex_flow="row wrap"),
             ),
             self.message_pane,
             self.check_pane,
@@ -288,18 +298,24 @@ class RaceExplorer(FigureWidgetMixin, ipw.VBox):
 
     def replay_step(self):
         """The next step of ``selected_schedule``."""
+        ev = self._replay_one()
+        if ev is not None or self.selected_schedule:
+            self.refresh()
+        return ev
+
+    def _replay_one(self):
+        """One step of ``selected_schedule`` (no redraw); None at its end or when the
+        scheduled task cannot run (the message says which)."""
         sched = self.selected_schedule
         if not sched or self.kernel is None:
             return None
         if self.replayed >= len(sched):
             self.message = "the schedule has been replayed to its end"
-            self.refresh()
             return None
         name = sched[self.replayed]
         task = next((t for t in self.kernel.tasks if t.name == name), None)
         if task is None or not task.runnable:
             self.message = f"step {self.replayed}: {name} cannot run"
-            self.refresh()
             return None
         ev = self.kernel.step(task)
         self.replayed += 1
@@ -310,8 +326,41 @@ class RaceExplorer(FigureWidgetMixin, ipw.VBox):
         self.message = f"scheduled step {self.replayed} of {len(sched)}: {name}" + (
             "" if left else " (the end of the schedule)"
         )
-        self.refresh()
         return ev
+
+    def step_to(self, target: str) -> int:
+        """What the fast-step buttons do: step the migration (as Step migration does; the
+        next scheduled steps while a schedule is replayed) to ``target``: "function" (the
+        migration enters or leaves a kernel function), "pte" (a pte changes), "pass"
+        (migrate_pages' current pass ends). Bounded (``FAST_STEP_LIMIT`` steps); the
+        message says what was reached, or why it stopped. Returns the steps taken."""
+        k = self.kernel
+        if k is None or self.migration is None:
+            self.refresh()
+            return 0
+        if self.selected_schedule:
+            advance = self._replay_one
+        else:
+
+            def advance():
+                return None if self.migration.done else self._step("m")
+
+        before = self.message
+        n, msg = fast_step(k, self.migration, self.scenario.processes, target, advance)
+        if not msg:  # nothing could run: the reason is what the step said
+            msg = self.message if self.message != before else f"{self.migration.name} cannot run"
+        self.message = msg
+        self.refresh()
+        return n
+
+    def next_function(self) -> int:
+        return self.step_to("function")
+
+    def next_pte_change(self) -> int:
+        return self.step_to("pte")
+
+    def end_of_pass(self) -> int:
+        return self.step_to("pass")
 
     # -- machine -------------------------------------------------------------------------
     def reset(self, _history=()) -> None:
@@ -453,6 +502,8 @@ class RaceExplorer(FigureWidgetMixin, ipw.VBox):
         k = self.kernel
         ok = k is not None
         self.migration_button.disabled = not ok or self.migration.done
+        for b in self.fast.values():
+            b.disabled = self.migration_button.disabled
         self.other_button.disabled = not ok or (self.other is not None and self.other.done)
         self.run_button.disabled = not ok or not busy(k) and self.other is not None
         self.back_button.disabled = not self.history

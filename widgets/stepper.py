@@ -17,20 +17,22 @@ import traitlets
 
 from pagemig.scenarios import build_scenario
 
-from ._base import DEFAULT_DPI, FigureWidgetMixin, busy, esc, events_html, message_html, set_title
+from ._base import (
+    DEFAULT_DPI,
+    FigureWidgetMixin,
+    busy,
+    esc,
+    events_html,
+    fast_buttons,
+    fast_step,
+    generator_stack,
+    kernel_function,
+    message_html,
+    set_title,
+)
 from .plots import plot_nodes, plot_pte_map, reset_axes
 
 MAX_SOURCE_LINES = 60
-
-
-def generator_stack(gen) -> list[tuple]:
-    """[(code, lineno), ...] from the outermost generator to the innermost, following
-    ``gi_yieldfrom``; empty when the generator has finished."""
-    out = []
-    while gen is not None and getattr(gen, "gi_frame", None) is not None:
-        out.append((gen.gi_code, gen.gi_frame.f_lineno))
-        gen = getattr(gen, "gi_yieldfrom", None)
-    return out
 
 
 def _source(code):
@@ -65,7 +67,7 @@ def source_html(code, lineno: int, context: int = MAX_SOURCE_LINES) -> str:
             shown.append(f" {n:5d} {text}")
     where = f"{os.path.basename(filename)}:{lineno}"
     return (
-        f"<div><b><code>{esc(code.co_qualname)}</code></b> ({esc(where)})"
+        f"<div><b><code>{esc(kernel_function(code))}</code></b> ({esc(where)})"
         f'<pre style="font-size:75%;line-height:1.25">' + "\n".join(shown) + "</pre></div>"
     )
 
@@ -86,9 +88,12 @@ class Stepper(FigureWidgetMixin, ipw.VBox):
 
     When the path sleeps, Step runs whatever can run (the I/O it waits for). Traits:
     ``steps`` (setting it replays to that step when the machine can be rebuilt).
-    Buttons: ``step_button``, ``back_button``, ``run_button``, ``reset_button``.
-    State: ``kernel``, ``task``, ``events``, ``last_event``, ``stack`` ([(function,
-    line)], outermost first), ``current_function``, ``current_line``.
+    Buttons: ``step_button``, ``back_button``, ``run_button``, ``reset_button``, and the
+    fast steps ``next_function_button``, ``next_pte_button``, ``end_of_pass_button``
+    (``step_to(target)``: see ``widgets._base.fast_step``).
+    State: ``kernel``, ``task``, ``events``, ``last_event``, ``stack`` ([(kernel function,
+    line)], outermost first: see ``widgets._base.kernel_function``), ``current_function``,
+    ``current_line``.
     ``dpi``, ``render``, ``scale`` (and the ``scale`` and ``pixel_ratio`` traits):
     see ``widgets._base.FigureWidgetMixin`` and ``widgets.set_scale``.
     """
@@ -126,12 +131,25 @@ class Stepper(FigureWidgetMixin, ipw.VBox):
         self.back_button.on_click(lambda _b: self.back())
         self.run_button.on_click(lambda _b: self.run())
         self.reset_button.on_click(lambda _b: self.reset())
+        self.fast = fast_buttons(self)
+        self.next_function_button = self.fast["function"]
+        self.next_pte_button = self.fast["pte"]
+        self.end_of_pass_button = self.fast["pass"]
         self.message_pane = ipw.HTML()
         self.event_pane = ipw.HTML()
         self.stack_pane = ipw.HTML()
         self.source_pane = ipw.HTML(layout=ipw.Layout(overflow="auto"))
         self.children = [
-            ipw.HBox([self.step_button, self.back_button, self.run_button, self.reset_button]),
+            ipw.HBox(
+                [
+                    self.step_button,
+                    *self.fast.values(),
+                    self.back_button,
+                    self.run_button,
+                    self.reset_button,
+                ],
+                layout=ipw.Layout(flex_flow="row wrap"),
+            ),
             self.message_pane,
             self.event_pane,
             # the figure keeps its size (scaled for a projector); the source takes the
@@ -249,6 +267,34 @@ class Stepper(FigureWidgetMixin, ipw.VBox):
         self.refresh()
         return ev
 
+    def step_to(self, target: str) -> int:
+        """What the fast-step buttons do: step (as Step does) to ``target``: "function"
+        (the next kernel function of the path), "pte" (the next change of a pte), "pass"
+        (the end of migrate_pages' current pass). Bounded (``FAST_STEP_LIMIT`` steps);
+        the message says what was reached, or that the path ended. Returns the steps."""
+        self.message = ""
+        k = self.kernel
+        if k is None:
+            self.refresh()
+            return 0
+        t0 = time.perf_counter()
+        procs = [k.processes[pid] for pid in sorted(k.processes)]
+        n, self.message = fast_step(k, self.task, procs, target, self._advance)
+        self.timings["engine"] = time.perf_counter() - t0
+        if self.task is not None and self.task.done:
+            self._shown = self.task
+        self.refresh()
+        return n
+
+    def next_function(self) -> int:
+        return self.step_to("function")
+
+    def next_pte_change(self) -> int:
+        return self.step_to("pte")
+
+    def end_of_pass(self) -> int:
+        return self.step_to("pass")
+
     def run(self) -> None:
         """Run the path (and whatever it waits for) to the end."""
         self.message = ""
@@ -278,7 +324,7 @@ class Stepper(FigureWidgetMixin, ipw.VBox):
         t = self._shown
         if t is None:
             return []
-        return [(code.co_qualname, line) for code, line in generator_stack(t.gen)]
+        return [(kernel_function(code), line) for code, line in generator_stack(t.gen)]
 
     @property
     def current_function(self) -> str | None:
@@ -296,6 +342,8 @@ class Stepper(FigureWidgetMixin, ipw.VBox):
         self.reset_button.disabled = not self.rebuildable
         running = k is not None and (busy(k) or (self.task is not None and not self.task.done))
         self.step_button.disabled = self.run_button.disabled = not running
+        for b in self.fast.values():
+            b.disabled = not running
         self.message_pane.value = message_html(self.message)
         self.event_pane.value = (
             events_html([self.last_event], title="this step", limit=1) if self.last_event else ""
@@ -303,7 +351,7 @@ class Stepper(FigureWidgetMixin, ipw.VBox):
         t = self._shown
         frames = generator_stack(t.gen) if t is not None else []
         if frames:
-            chain = " → ".join(f"<code>{esc(c.co_qualname)}</code>:{n}" for c, n in frames)
+            chain = " → ".join(f"<code>{esc(kernel_function(c))}</code>:{n}" for c, n in frames)
             self.stack_pane.value = f"<div><b>{esc(t.name)}</b>: {chain}</div>"
             code, line = frames[-1]
             self.source_pane.value = source_html(code, line)
@@ -326,10 +374,8 @@ class Stepper(FigureWidgetMixin, ipw.VBox):
             return
         plot_pte_map(k, ax=self._pte_ax)
         plot_nodes(k, ax=self._nodes_ax)
-        set_title(
-            fig,
-            f"{self.task.name if self.task else 'no path'}: step {self.steps}",
-        )
+        where = f", in {self.current_function}" if self.current_function else ""
+        set_title(fig, f"{self.task.name if self.task else 'no path'}: step {self.steps}{where}")
 
     def _static_text(self) -> str:
         # The static page names the functions but leaves out the source listing and its
@@ -345,4 +391,4 @@ class Stepper(FigureWidgetMixin, ipw.VBox):
         return f"Stepper(task={name!r}, steps={self.steps}, function={self.current_function!r})"
 
 
-__all__ = ["Stepper", "generator_stack", "source_html"]
+__all__ = ["Stepper", "generator_stack", "kernel_function", "source_html"]
