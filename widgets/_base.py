@@ -299,10 +299,20 @@ def _extent(a, sig, renderer, width, height, known):
     whole = (0, 0, width, height)
     try:
         if sig[0] == "arrow":  # an arrow between two boxes: where its patch lies
-            for end, esig in ((a.xycoords, sig[1]), (a.anncoords, sig[2])):
+            ends = [
                 _extent(end, esig, renderer, width, height, known)  # places the boxes
+                for end, esig in ((a.xycoords, sig[1]), (a.anncoords, sig[2]))
+            ]
             a.update_positions(renderer)
-            ext = _pixels(a.arrow_patch.get_window_extent(renderer), width, height, pad=1)
+            patch = _pixels(a.arrow_patch.get_window_extent(renderer), width, height, pad=1)
+            # an arrow between two boxes lies within the box that holds both (and its head)
+            boxes = [*ends, patch]
+            ext = (
+                min(b[0] for b in boxes),
+                min(b[1] for b in boxes),
+                max(b[2] for b in boxes),
+                max(b[3] for b in boxes),
+            )
         elif isinstance(a, Rectangle):
             corners = a.get_patch_transform().transform([(0, 0), (1, 1)])
             bb = Bbox(a.get_data_transform().transform(corners))
@@ -313,6 +323,16 @@ def _extent(a, sig, renderer, width, height, known):
                 width,
                 height,
             )
+        elif isinstance(a, LineCollection):  # its window extent is the whole figure
+            segs = [np.asarray(seg, float) for seg in a.get_segments() if len(seg)]
+            if not segs:
+                ext = (0, 0, 0, 0)
+            else:
+                pts = a.get_transform().transform(np.concatenate(segs))
+                widths = a.get_linewidths()
+                half = (max(widths) if len(widths) else 1.0) * renderer.dpi / 72.0 / 2 + 1
+                lo, hi = pts.min(axis=0) - half, pts.max(axis=0) + half
+                ext = _pixels(Bbox.from_extents(lo[0], lo[1], hi[0], hi[1]), width, height)
         else:
             bb = a.get_window_extent(renderer)
             if isinstance(a, Text) and a.get_bbox_patch() is not None:
