@@ -24,7 +24,14 @@ from pagemig import launch
 from widgets._base import MIN_TEXT_PX, PROJECTION_SCALE, SCALE_ENV
 
 from .conftest import LECTURE, _running, isolated_env, readers_copy, report, stop_server
-from .pagekit import INSPECT, WIDGET_MIME, wait_until_shown
+from .pagekit import (
+    INSPECT,
+    WIDGET_MIME,
+    figure_pixels,
+    migration_labs,
+    wait_for_new_pixels,
+    wait_until_shown,
+)
 
 SCREEN = {"width": 1920, "height": 1080}
 
@@ -178,12 +185,42 @@ def test_every_lecture_figure_is_sharp_and_legible_at_1920x1080(
             assert page.console_errors == []
             if ratio == 1:
                 page.screenshot(path=str(screenshots / "voila-08-lecture-projected.png"))
+                fast = fast_step_in_the_page(page)
+                figures = settled_figures(page)
+                assert legibility_problems(figures) == [], describe(figures)
             report(
                 f"legibility, lecture under Voilà at scale {PROJECTION_SCALE} in 1920x1080, "
                 f"devicePixelRatio {ratio}: {len(figures)} figures, each PNG >= its CSS size "
                 f"x {ratio}; smallest text {min(f['text_css_px'] for f in figures):.1f} CSS px "
                 f"(floor {MIN_TEXT_PX:g}), after {time.monotonic() - t0:.1f} s: "
                 + describe(figures)
+                + (f"; {fast}" if ratio == 1 else "")
             )
         finally:
             context.close()
+
+
+def fast_step_in_the_page(page) -> str:
+    """Click a MigrationLab's "Next function" and "End of pass" as a lecturer would: the
+    figure is redrawn, the message says where the path got to."""
+    lab = migration_labs(page.locator("body")).first
+    lab.scroll_into_view_if_needed()
+    done = []
+    for label, said in (
+        ("Next function", r"is in \w+"),
+        ("End of pass", r"pass \d+ (ended|begins)|first pass"),
+    ):
+        before = figure_pixels(lab)
+        t0 = time.monotonic()
+        lab.locator("button", has_text=re.compile(rf"^{label}$")).click()
+        wait_for_new_pixels(lab, before, f"{label} in the lecture's MigrationLab")
+        message = lab.locator(".pagemig-message").first
+        message.wait_for()
+        deadline = time.monotonic() + 30
+        while not re.search(said, message.inner_text()):
+            assert time.monotonic() < deadline, (
+                f"{label}: the message says {message.inner_text()!r}"
+            )
+            page.wait_for_timeout(200)
+        done.append(f"{label}: {message.inner_text()!r} ({time.monotonic() - t0:.2f} s)")
+    return "; ".join(done)
