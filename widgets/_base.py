@@ -359,6 +359,8 @@ def blit_png(fig: Figure, cache: dict, extra=()) -> bytes:
     artists that actually changed are restored and redrawn, together with every
     artist that touches those regions. The picture is a full redraw's, but for the
     antialiased pixel where a tick mark meets an image or a bar.
+    When only some Axes changed their layout (a plot drawn afresh each time, like the
+    timeline), only those are drawn whole into the background (``axes_redrawn``).
     Otherwise the figure is drawn whole and the background cached again. ``cache``
     is the caller's dict for that.
     """
@@ -367,7 +369,14 @@ def blit_png(fig: Figure, cache: dict, extra=()) -> bytes:
     dynamic = _dynamic(fig) + list(extra)
     width, height = canvas.get_width_height(physical=True)
     full = cache.get("key") != key or "background" not in cache
-    if full:
+    if full and _redraw_changed_axes(fig, cache, key, dynamic, width, height):
+        full = False  # only the axes whose layout changed were drawn whole
+        cache["axes_redrawn"] = True
+        renderer = canvas.get_renderer()
+        items = _items(dynamic, renderer, width, height, cache["extents"])
+        redraw = list(range(len(dynamic)))
+    elif full:
+        cache["axes_redrawn"] = False
         for a in dynamic:
             a.set_animated(True)
         recorder = _TextRecorder(canvas.get_renderer())
@@ -383,7 +392,9 @@ def blit_png(fig: Figure, cache: dict, extra=()) -> bytes:
         redraw = list(range(len(dynamic)))
         renderer = canvas.get_renderer()
         items = _items(dynamic, renderer, width, height, cache["extents"])
+        _remember_axes(fig, cache, renderer, width, height)
     else:
+        cache["axes_redrawn"] = False
         renderer = canvas.get_renderer()
         items = _items(dynamic, renderer, width, height, cache["extents"])
         before = list(cache.get("items", []))
@@ -427,6 +438,63 @@ def blit_png(fig: Figure, cache: dict, extra=()) -> bytes:
     cache["redrawn_items"] = [items[i] for i in redraw]
     cache["png"] = canvas_png(canvas)
     return cache["png"]
+
+
+def _remember_axes(fig, cache, renderer, width, height) -> None:
+    """What a partial redraw needs to know of the last draw: each axes, its layout key and
+    the pixel box of everything it draws (ticks, labels, legend)."""
+    cache["axes"] = [id(ax) for ax in fig.axes]
+    cache["tight"] = [_pixels(ax.get_tightbbox(renderer), width, height, pad=3) for ax in fig.axes]
+
+
+def _redraw_changed_axes(fig, cache, key, dynamic, width, height) -> bool:
+    """When some axes changed their layout (a plot drawn afresh, e.g. the timeline) and
+    the others kept theirs: draw only the changed axes whole into the cached background,
+    then leave every changing artist to be drawn (as after a full draw). False (nothing
+    done) when that cannot be done exactly: other axes, another size, axes whose boxes
+    overlap."""
+    old = cache.get("key")
+    if (
+        old is None
+        or "background" not in cache
+        or cache.get("axes") != [id(ax) for ax in fig.axes]
+        or cache["background"].shape[:2] != (height, width)
+        or fig.patch.get_facecolor()[3] != 1.0
+    ):
+        return False
+    changed = [i for i, (a, b) in enumerate(zip(old, key)) if a != b]
+    if not changed or len(changed) == len(key):
+        return False
+    canvas = fig.canvas
+    renderer = canvas.get_renderer()
+    new_tight = {
+        i: _pixels(fig.axes[i].get_tightbbox(renderer), width, height, pad=3) for i in changed
+    }
+    boxes = [cache["tight"][i] for i in changed] + list(new_tight.values())
+    others = [cache["tight"][j] for j in range(len(key)) if j not in changed]
+    if any(_overlap(b, o) for b in boxes for o in others):
+        return False
+    for a in dynamic:
+        a.set_animated(True)
+    try:
+        buf = np.asarray(canvas.buffer_rgba())
+        bg = cache["background"]
+        buf[:] = bg
+        face = np.round(np.asarray(fig.patch.get_facecolor()) * 255).astype(np.uint8)
+        for x0, y0, x1, y1 in boxes:
+            buf[y0:y1, x0:x1] = face
+        for i in changed:
+            fig.axes[i].draw(renderer)
+        for x0, y0, x1, y1 in boxes:
+            bg[y0:y1, x0:x1] = buf[y0:y1, x0:x1]
+    finally:
+        for a in dynamic:
+            a.set_animated(False)
+    cache["key"] = key
+    cache["extents"] = {}
+    for i, t in new_tight.items():
+        cache["tight"][i] = t
+    return True
 
 
 def _items(dynamic, renderer, width, height, known):
