@@ -913,6 +913,12 @@ def _pass_events(events, name):
                 yield e, None  # done
 
 
+def check_target(target) -> None:
+    """A fast step's target must be one of FAST_TARGETS (refused before anything changes)."""
+    if target not in FAST_TARGETS:
+        raise ValueError(f"target must be one of {', '.join(FAST_TARGETS)}, not {target!r}")
+
+
 def fast_step(kernel, task, processes, target: str, advance, limit: int = FAST_STEP_LIMIT):
     """Step with ``advance()`` (one step of the machine; None when nothing could run) until
     ``target`` is reached: "function" (``task`` is in another kernel function, or ended),
@@ -921,8 +927,7 @@ def fast_step(kernel, task, processes, target: str, advance, limit: int = FAST_S
 
     Returns (steps taken, message): what was reached, or why it stopped short (the path
     ended, nothing could run, the limit)."""
-    if target not in FAST_TARGETS:
-        raise ValueError(f"target must be one of {', '.join(FAST_TARGETS)}, not {target!r}")
+    check_target(target)
     trace = kernel.trace.events
     name = task.name if task is not None else None
     func0 = path_function(task)

@@ -21,6 +21,7 @@ from ._base import (
     DEFAULT_DPI,
     FigureWidgetMixin,
     busy,
+    check_target,
     events_html,
     fast_buttons,
     fast_step,
@@ -291,6 +292,7 @@ class MigrationLab(FigureWidgetMixin, ipw.VBox):
         processes changes), "pass" (migrate_pages' current pass ends). Bounded
         (``FAST_STEP_LIMIT`` steps); the message says what was reached, or that the
         migration ended. Returns the steps taken."""
+        check_target(target)
         if self.kernel is None:
             self.refresh()
             return 0

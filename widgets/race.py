@@ -33,6 +33,7 @@ from ._base import (
     _TextRecorder,
     busy,
     canvas_png,
+    check_target,
     esc,
     events_html,
     fast_buttons,
@@ -334,6 +335,7 @@ class RaceExplorer(FigureWidgetMixin, ipw.VBox):
         migration enters or leaves a kernel function), "pte" (a pte changes), "pass"
         (migrate_pages' current pass ends). Bounded (``FAST_STEP_LIMIT`` steps); the
         message says what was reached, or why it stopped. Returns the steps taken."""
+        check_target(target)
         k = self.kernel
         if k is None or self.migration is None:
             self.refresh()

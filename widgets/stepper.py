@@ -21,6 +21,7 @@ from ._base import (
     DEFAULT_DPI,
     FigureWidgetMixin,
     busy,
+    check_target,
     esc,
     events_html,
     fast_buttons,
@@ -272,6 +273,7 @@ class Stepper(FigureWidgetMixin, ipw.VBox):
         (the next kernel function of the path), "pte" (the next change of a pte), "pass"
         (the end of migrate_pages' current pass). Bounded (``FAST_STEP_LIMIT`` steps);
         the message says what was reached, or that the path ended. Returns the steps."""
+        check_target(target)
         self.message = ""
         k = self.kernel
         if k is None:
