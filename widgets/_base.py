@@ -123,7 +123,7 @@ def new_figure(figsize, dpi=None) -> Figure:
     return fig
 
 
-class _TextRecorder:
+class TextRecorder:
     """While in a ``with``: every piece of text ``renderer`` draws, as (font size in pixels
     of the raster, line height in pixels, the text) in ``seen``. The line height is the
     height of matplotlib's own extent of one line at that font ("lp": ascender to
@@ -155,8 +155,8 @@ class _TextRecorder:
 
 
 def text_sizes(fig: Figure) -> list[tuple[float, float, str]]:
-    """Draw ``fig`` whole; every piece of text drawn (see :class:`_TextRecorder`)."""
-    with _TextRecorder(fig.canvas.get_renderer()) as rec:
+    """Draw ``fig`` whole; every piece of text drawn (see :class:`TextRecorder`)."""
+    with TextRecorder(fig.canvas.get_renderer()) as rec:
         fig.canvas.draw()
     return rec.seen
 
@@ -379,7 +379,7 @@ def blit_png(fig: Figure, cache: dict, extra=()) -> bytes:
         cache["axes_redrawn"] = False
         for a in dynamic:
             a.set_animated(True)
-        recorder = _TextRecorder(canvas.get_renderer())
+        recorder = TextRecorder(canvas.get_renderer())
         try:
             with recorder:
                 canvas.draw()

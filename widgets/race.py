@@ -30,7 +30,7 @@ from pagemig.scenarios import build_scenario, race
 from ._base import (
     DEFAULT_DPI,
     FigureWidgetMixin,
-    _TextRecorder,
+    TextRecorder,
     busy,
     canvas_png,
     check_target,
@@ -265,7 +265,7 @@ class RaceExplorer(FigureWidgetMixin, ipw.VBox):
         """Rasterise the race map into ``map_image``, sized and measured as the machine's
         figure is (``map_legibility``)."""
         fig = self.map_figure()
-        with _TextRecorder(fig.canvas.get_renderer()) as rec:
+        with TextRecorder(fig.canvas.get_renderer()) as rec:
             fig.canvas.draw()
         self.map_image.value = canvas_png(fig.canvas)
         self._size_image(self.map_image, fig)
