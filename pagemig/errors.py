@@ -82,7 +82,8 @@ def check_bool(value, name: str) -> bool:
 # Limits of the model: sizes larger than these are refused (with the kernel's errno
 # where it has one) so that every call, check() and exit() included, stays within a
 # few seconds. The kernel's own limits are far larger; a textbook machine needs none.
-MAX_FRAMES = 1 << 18  # nodes * frames_per_node (1 GiB of 4 KiB frames)
+MAX_FRAMES = 1 << 21  # nodes * frames_per_node (8 GiB of 4 KiB frames: room for
+# the bench's million pages on one node and their new frames on the other)
 MAX_MAP_PAGES = 1 << 20  # one mmap or file: 4 GiB (larger: ENOMEM / EINVAL)
 MAX_MAPPED_PAGES = 1 << 22  # every vma of every process together (larger: ENOMEM)
 MAX_ACCESS = 1 << 24  # bytes one read or write may touch: 16 MiB (larger: EINVAL)
