@@ -54,6 +54,8 @@ def check_int(value, name: str, lo: int | None = None, hi: int | None = None, er
     """Refuse anything but an int (a bool is not one here) in [lo, hi]: TypeError for
     the wrong type, InvalidArgument with errno ``err`` (EINVAL unless given) for a
     value out of range. Returns the value."""
+    if value.__class__ is int and (lo is None or value >= lo) and (hi is None or value <= hi):
+        return value  # the common case, decided first (the engine checks every address)
     from errno import EINVAL
 
     if isinstance(value, bool) or not isinstance(value, int):

@@ -120,7 +120,9 @@ class Kernel(Scheduler):
         # kernel functions replaced for this kernel only (pagemig.replace; a lab's)
         self._overrides: dict = {}
         self.fn = KernelFunctions()  # what the kernel calls for each replaceable name
-        self.anon_shadow: dict[tuple[int, int], bytearray] = {}
+        # what each process wrote to its anonymous pages, for the no-data-lost check:
+        # pid -> vpn -> a page-sized copy, or None for zeros (memory.shadow_anon_write)
+        self.anon_shadow: dict[int, dict[int, bytearray | None]] = {}
         self._next_pid = 1
         self._next_anon_vma = 1
 
