@@ -161,18 +161,20 @@ def _sound(k) -> bool:
     by_mapcount: list[int] = []  # each pfn in use, mapcount times (in pfn order)
     shared = []  # anonymous pages mapped more than once (COW must not write them)
     with_data = False  # some frame in use holds bytes (else every page reads zeros)
+    mapped_once = by_mapcount.append
+    pte_only = _PTE_ONLY
     for page in frames:
         count = page.count
         if not count:
-            if page.refs or page._mapcount != -1 or page.locked:
+            if page._mapcount != -1 or page.refs or page.locked:
                 return False
             continue
         mapcount = page._mapcount + 1
         refs = page.refs
-        if mapcount == 1 and count == 1 and refs == _PTE_ONLY:  # the common case
+        if count == 1 and mapcount == 1 and refs == pte_only:  # the common case
             if page.has_private or (cached and page.pfn in cached):
                 return False
-            by_mapcount.append(page.pfn)
+            mapped_once(page.pfn)
             if page.data is not None:
                 with_data = True
         else:
