@@ -514,6 +514,14 @@ def test_skip_markers_are_rare_and_explained(path):
             if re.match(r"\s*#\s*NBVAL_(SKIP|IGNORE_OUTPUT)", line):
                 why = line.split("NBVAL_", 1)[1].split(None, 1)
                 assert len(why) == 2 and len(why[1]) > 10, f"cell {i}: marker without a reason"
+    # the same markers as cell tags (nbval-skip, nbval-ignore-output): a comment in the
+    # cell names the tag and says why
+    for i, cell in enumerate(load(path)["cells"]):
+        tags = {t for t in cell.get("metadata", {}).get("tags", []) if t.startswith("nbval-")}
+        for tag in tags & {"nbval-skip", "nbval-ignore-output"}:
+            said = [ln for ln in source(cell).splitlines() if ln.lstrip().startswith("#")]
+            assert any(tag in ln for ln in said), f"cell {i}: tag {tag} and no comment naming it"
+            assert len(" ".join(said)) > len(tag) + 30, f"cell {i}: tag {tag} without a reason"
 
 
 # -- the checkers themselves must catch what they are for ------------------------------

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import base64
 import html
-
-from ._base import figure_png
+import io
 
 __all__ = ["FigureWithAlt", "with_alt", "pte_map_alt", "nodes_alt"]
 
@@ -32,7 +31,11 @@ class FigureWithAlt:
         return self.alt
 
     def _repr_mimebundle_(self, **kwargs):
-        b64 = base64.b64encode(figure_png(self.figure)).decode("ascii")
+        buf = io.BytesIO()
+        # as the inline backend shows a figure: whole (side legends included), any canvas,
+        # no metadata that changes between runs
+        self.figure.savefig(buf, format="png", bbox_inches="tight", metadata={"Software": None})
+        b64 = base64.b64encode(buf.getvalue()).decode("ascii")
         alt = html.escape(self.alt, quote=True)
         return {
             "text/plain": self.alt,

@@ -96,6 +96,14 @@ def _pte_params(rng):
     }
 
 
+WHAT_PAGE = {
+    "anonymous": "a clean anonymous page (written, then shared copy-on-write by fork)",
+    "file linear": "a clean page of a file, each through a shared mapping of the file",
+    "file nonlinear": "a clean page of a file, each through a mapping rearranged with "
+    "remap_file_pages (nonlinear)",
+}
+
+
 def pte_kind_after(p) -> str:
     sc = build_scenario(p.mapping, sharers=p.sharers, variant=p.variant, seed=p.seed)
     if sc.kernel.migrate_pages([sc.page], sc.target_node) != 0:
@@ -195,10 +203,9 @@ def exercises() -> list[Exercise]:
         ),
         Exercise(
             lambda p: (
-                f"{p.sharers} processes share a clean {'anonymous' if p.mapping == 'anonymous' else p.mapping}"
-                f" page{'' if p.mapping == 'anonymous' else ' of a file'}; the {p.variant} "
-                "kernel migrates it to node 1. What kind of pte does the last process have at "
-                "that address afterwards?"
+                f"{p.sharers} processes share {WHAT_PAGE[p.mapping]}; the {p.variant} kernel "
+                "migrates it to node 1. What kind of pte does the last process have at that "
+                "address afterwards?"
             ),
             solve=pte_kind_after,
             params=_pte_params,
@@ -217,10 +224,10 @@ def exercises() -> list[Exercise]:
         ),
         Exercise(
             lambda p: (
-                f"A shared file mapping of {p.n} clean pages (0 to {p.n - 1}); pages "
-                f"{', '.join(map(str, p.pinned))} hold an extra reference (pinned) through the "
-                "whole migration. All the pages are migrated to node 1. By how much does "
-                "vmstat's pgmigrate_success grow?"
+                f"A shared file mapping of {p.n} clean pages (0 to {p.n - 1}); the page(s) "
+                f"at position(s) {', '.join(map(str, p.pinned))} hold an extra reference "
+                "(pinned) through the whole migration. All the pages are migrated to node 1. "
+                "By how much does vmstat's pgmigrate_success grow?"
             ),
             solve=success_growth,
             params=_success_params,
