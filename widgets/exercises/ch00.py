@@ -19,6 +19,20 @@ from pagemig.scenarios import build_scenario
 from ..quiz import Exercise
 from .predict import trace_exercise
 
+
+def _shuffled(options):
+    """The choices of an explain exercise in an order drawn from its seed (the right one
+    is not always first)."""
+    import random
+
+    def choices(p):
+        out = list(options)
+        random.Random(f"choices {p.seed}").shuffle(out)
+        return out
+
+    return choices
+
+
 PTE_KINDS = ["none", "present", "migration", "file"]
 
 
@@ -189,7 +203,7 @@ def exercises() -> list[Exercise]:
             "A process runs on node 1's CPUs, but its pages sit in node 0's memory. What does "
             "migrating them to node 1 buy?",
             solve=_why_migrate,
-            choices=list(WHY_MIGRATE),
+            choices=_shuffled(WHY_MIGRATE),
             hints={k: v for k, v in WHY_MIGRATE.items() if v},
             hint="think of the NUMA distance: what does an access from node 1 to node 0's "
             "memory cost, compared with node 1's own?",
