@@ -1,12 +1,17 @@
-"""SuccessRates: sweep one knob over many seeded trials and plot the migration success rate.
+"""SuccessRates: sweep one knob over many seeded trials and plot the migration success rate;
+plot_costs: what the migrations cost (faults, refaults, waits, writeouts, steps).
 
 A front end to ``pagemig.experiments.sweep``: pick the parameter (dirty fraction,
-nonlinear fraction, pinned fraction, node count, free frames on the target), the
-number of trials per point, the kernel variants and mapping types; press Run. The
-sweep runs in this process (one worker thread), a progress bar follows it, and the
-curves show the rate with its 95% band. Run (the button) sweeps in a background
-thread and Cancel stops it; ``run()`` from code sweeps before it returns.
-"""
+nonlinear fraction, pinned fraction, node count, free frames on the target, sharers,
+the chance that a read arrives mid-migration, I/O latency), the number of trials per
+point, the kernel variants, mapping types and what the file's writepage does; press
+Run. The sweep runs in this process (one worker thread), a progress bar follows it,
+and the curves show the rate with its 95% band where the trials differed (none where
+every trial agreed: nothing was random there). Run (the button) sweeps in a
+background thread and Cancel stops it; ``run()`` from code sweeps before it returns.
+
+``plot_costs(frame, metric, ax)`` plots a sweep's costs with one-sd error bars;
+``rates_alt`` and ``costs_alt`` give both plots' alt text, built from the frame."""
 
 from __future__ import annotations
 
