@@ -50,6 +50,7 @@ __all__ = [
     "read_process",
     "render_numa_maps",
     "describe_numa",
+    "migrate_a_copy",
     "render_vmstat",
     "simulate_process",
 ]
@@ -1342,4 +1343,63 @@ def describe_numa(
         text = ""
     shown = text.splitlines()[:lines]
     out.extend(f"  {line}" for line in shown)
+    return "\n".join(out)
+
+
+def _pages_per_node(process) -> dict[int, int]:
+    out: dict[int, int] = {}
+    for vma in process.vmas:
+        for nid, n in _numa_stats(process, vma)["node"].items():
+            out[nid] = out.get(nid, 0) + n
+    return out
+
+
+def migrate_a_copy(
+    pid: int | str = "self",
+    *,
+    proc_root: str = "/proc",
+    lines: int = 4,
+    max_pages_per_vma: int = 2,
+    seed: int = 0,
+) -> str:
+    """Copy a live process into a fresh 2-node simulated kernel (:func:`simulate_process`,
+    every VMA scaled to at most ``max_pages_per_vma`` pages), then do what
+    ``migratepages PID 0 1`` does: ``sys_migrate_pages(pid, [0], [1])`` as root. Returns
+    a few lines: the copy's size, its pages per node before and after, the call's
+    result and the first ``lines`` lines of the copy's numa_maps afterwards
+    (:func:`render_numa_maps`). Never raises for what the machine lacks (no procfs, a
+    refused process): says it instead."""
+    from .errors import MAX_FRAMES
+    from .kernel import Kernel
+
+    try:
+        snap = read_process(pid, proc_root=proc_root)
+    except ProcAccessError as exc:
+        return f"No copy: cannot read the process: {exc}"
+    except (MapsFormatError, ValueError) as exc:
+        return f"No copy: the process's maps could not be parsed: {exc}"
+    wanted = sum(min(e.pages, max_pages_per_vma) for e in snap.maps)
+    frames = max(64, min(MAX_FRAMES // 2, 2 * wanted + 16))
+    k = Kernel(nodes=2, frames_per_node=frames, seed=seed, trace=False)
+    try:
+        report = simulate_process(
+            k, snap, max_pages_per_vma=max_pages_per_vma, place=False, frame_budget=frames
+        )
+    except ValueError as exc:
+        return f"No copy: {exc}"
+    proc = report.process
+    before = _pages_per_node(proc)
+    rc = k.sys_migrate_pages(proc.pid, [0], [1])
+    after = _pages_per_node(proc)
+
+    def nodes(d):
+        return ", ".join(f"{n} on node {nid}" for nid, n in sorted(d.items())) or "none"
+
+    out = [
+        f"A copy of pid {snap.pid}: {len(report.created)} VMAs ({len(report.skipped)} special "
+        f"ones skipped), at most {max_pages_per_vma} pages each; pages: {nodes(before)}",
+        f"migrate_pages(2) from node 0 to node 1 returned {rc}; pages now: {nodes(after)}",
+    ]
+    text = report.render_numa_maps()
+    out.extend(f"  {line}" for line in text.splitlines()[:lines])
     return "\n".join(out)

@@ -21,6 +21,7 @@ from pagemig.proc import (
     ProcSnapshot,
     describe_numa,
     format_maps,
+    migrate_a_copy,
     parse_maps,
     parse_numa_maps,
     parse_vmstat,
@@ -715,3 +716,18 @@ def test_describe_numa_of_this_process():
         assert "Cannot read the process" in text
     else:
         assert f"pid {os.getpid()}" in text and "VMAs" in text
+
+
+def test_migrate_a_copy_moves_every_page_of_the_copy_to_node_1(tmp_path):
+    proc_root = _fake_proc(tmp_path, 42, maps=fixture("python3_x86_64.maps"))
+    (tmp_path / "42" / "numa_maps").write_text(fixture("python3_x86_64.numa_maps"))
+    text = migrate_a_copy(42, proc_root=proc_root, lines=2)
+    first, second, *shown = text.splitlines()
+    assert first.startswith("A copy of pid 42: ") and "on node 0" in first
+    assert "on node 1" not in first  # place=False: the copy first-touched on node 0
+    assert second.startswith("migrate_pages(2) from node 0 to node 1 returned 0; pages now: ")
+    assert "on node 0" not in second and "on node 1" in second
+    assert len(shown) == 2 and all(line.startswith("  ") for line in shown)
+    assert "No copy: cannot read the process" in migrate_a_copy(
+        "self", proc_root=str(tmp_path / "noproc")
+    )
