@@ -97,3 +97,26 @@ def test_success_rates_widget_passes_writepage_and_sweeps_the_new_knobs():
     assert sr.values == (0, 5, 10, 20, 40)
     sr.mappings = ("anonymous",)
     assert sr.run_button.disabled and "file mapping" in sr.message_pane.value
+
+
+def test_success_rates_widget_plots_a_cost_and_keeps_the_frame_when_the_metric_changes():
+    sr = SuccessRates(
+        parameter="sharers",
+        values=(1, 2),
+        trials=1,
+        pages=4,
+        variants=("patched", "before-patch"),
+        metric="refaults",
+    )
+    frame = sr.run()
+    ax = sr.figure().axes[0]
+    assert [c.get_label() for c in ax.containers] == ["patched", "before-patch"]
+    assert list(ax.containers[1].lines[0].get_ydata()) == [4.0, 8.0]
+    assert "refaults_sd" in sr._repr_mimebundle_()["text/html"]
+    sr.metric_control.value = "rate"  # the mouse picks another plot: no new sweep
+    assert sr.metric == "rate" and sr.frame is frame
+    ax = sr.figure().axes[0]
+    assert ax.containers == [] and [ln.get_label() for ln in ax.get_lines()] == [
+        "patched",
+        "before-patch",
+    ]

@@ -22,7 +22,7 @@ import ipywidgets as ipw
 import traitlets
 
 from pagemig.constants import VARIANTS
-from pagemig.experiments import PARAMETERS, sweep
+from pagemig.experiments import METRICS, PARAMETERS, sweep
 from pagemig.scenarios import MAPPING_TYPES
 
 from ._base import DEFAULT_DPI, FigureWidgetMixin, message_html
@@ -54,7 +54,10 @@ class SuccessRates(FigureWidgetMixin, ipw.VBox):
 
     Traits: ``parameter`` (one of ``pagemig.experiments.PARAMETERS``), ``trials``,
     ``variants``, ``mappings``, ``values`` (set to the parameter's defaults when the
-    parameter changes), ``pages`` (pages per trial), ``seed``, ``by``.
+    parameter changes), ``pages`` (pages per trial), ``seed``, ``by``, ``writepage``
+    (what the file's writepage does), ``metric`` ("rate", or one of the costs in
+    ``pagemig.experiments.METRICS``: which column the figure plots; changing it keeps
+    the frame).
     ``run_button`` (or ``run()``) runs the sweep; ``progress`` is the IntProgress it
     updates; ``frame`` is the sweep's DataFrame (None until run, and again once a
     setting changes). Settings that make no sense (a nonlinear sweep of anonymous
@@ -73,6 +76,7 @@ class SuccessRates(FigureWidgetMixin, ipw.VBox):
     seed = traitlets.Int(0, min=0, max=2**31 - 1)
     by = traitlets.Enum(("variant", "mapping"), default_value="variant")
     writepage = traitlets.Enum(("ok", "activate", "error"), default_value="ok")
+    metric = traitlets.Enum(("rate", *METRICS), default_value="rate")
 
     @traitlets.validate("values")
     def _few_values(self, proposal):
@@ -92,6 +96,7 @@ class SuccessRates(FigureWidgetMixin, ipw.VBox):
         seed=0,
         by="variant",
         writepage="ok",
+        metric="rate",
         dpi=DEFAULT_DPI,
         render=True,
         **kwargs,
@@ -101,6 +106,7 @@ class SuccessRates(FigureWidgetMixin, ipw.VBox):
         self.values = tuple(values) if values is not None else DEFAULT_VALUES[parameter]
         self.trials, self.variants, self.mappings = trials, tuple(variants), tuple(mappings)
         self.pages, self.seed, self.by, self.writepage = pages, seed, by, writepage
+        self.metric = metric
         self.frame = None
         self.message = ""
         self._init_figure((7.0, 3.6), dpi, render)
@@ -129,7 +135,12 @@ class SuccessRates(FigureWidgetMixin, ipw.VBox):
             description="file's writepage",
             style=style,
         )
-        for name in ("parameter", "trials", "variants", "mappings", "writepage"):
+        self.metric_control = ipw.Dropdown(
+            options=[(METRIC_LABELS[m], m) for m in ("rate", *METRICS)],
+            description="plot",
+            style=style,
+        )
+        for name in ("parameter", "trials", "variants", "mappings", "writepage", "metric"):
             ipw.link((self, name), (getattr(self, f"{name}_control"), "value"))
         self.run_button = ipw.Button(description="Run", button_style="primary")
         # a click runs the sweep in a thread, so that the notebook stays free to
@@ -147,12 +158,13 @@ class SuccessRates(FigureWidgetMixin, ipw.VBox):
         self.children = [
             ipw.HBox([self.parameter_control, self.trials_control]),
             ipw.HBox([self.variants_control, self.mappings_control]),
-            self.writepage_control,
+            ipw.HBox([self.writepage_control, self.metric_control]),
             ipw.HBox([self.run_button, self.cancel_button, self.progress]),
             self.message_pane,
             self.image,
         ]
         self.observe(self._on_parameter, names=["parameter"])
+        self.observe(lambda _change: self.refresh(), names=["metric"])  # same frame, other plot
         self.observe(
             self._on_setting,
             names=["trials", "variants", "mappings", "values", "pages", "seed", "by", "writepage"],
@@ -276,7 +288,9 @@ class SuccessRates(FigureWidgetMixin, ipw.VBox):
         self.redraw()
 
     def _draw(self, fig):
-        if self.frame is not None:
+        if self.frame is not None and self.metric != "rate":
+            plot_costs(self.frame, self.metric, ax=self._ax, by=self.by)
+        elif self.frame is not None:
             plot_success_rates(self.frame, ax=self._ax, by=self.by)
         else:
             plot_success_rates(None, ax=self._ax, by=self.by)
@@ -299,6 +313,8 @@ class SuccessRates(FigureWidgetMixin, ipw.VBox):
                 "ci_high",
                 "varies",
             ]
+            if self.metric != "rate":
+                cols += [self.metric, f"{self.metric}_sd"]
             out += self.frame[cols].round(3).to_html(index=False, classes="pagemig-rates")
         return out
 
@@ -347,7 +363,7 @@ def plot_costs(frame, metric="refaults", ax=None, by="variant"):
     from pagemig.experiments import METRICS
 
     from .palette import series_colour
-    from .plots import new_axes
+    from .plots import _fresh, new_axes
 
     if metric not in METRICS:
         raise ValueError(f"metric must be one of {', '.join(METRICS)}, got {metric!r}")
@@ -356,7 +372,7 @@ def plot_costs(frame, metric="refaults", ax=None, by="variant"):
     if frame is None or len(frame) == 0:
         raise ValueError("plot_costs needs a sweep's frame with at least one row")
     ax = new_axes((6.0, 3.2)) if ax is None else ax
-    ax.clear()
+    _fresh(ax, "costs")  # cleared and marked as redrawn whole (the kit's widgets blit)
     param = str(frame["parameter"].iloc[0])
     styles = ["-", "--", ":", "-."]
     other = "mapping" if by == "variant" else "variant"
