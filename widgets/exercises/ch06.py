@@ -118,9 +118,9 @@ def _sharers_params(rng):
 def faults_after(p) -> int:
     """pagemig.experiments' sharers trial: the faults the sharers take when each reads
     every page once more after the migration."""
-    from pagemig.experiments import _trial
+    from pagemig.experiments import trial_metrics
 
-    _, m = _trial("sharers", p.sharers, p.variant, p.mapping, p.pages, p.seed)
+    m = trial_metrics("sharers", p.sharers, p.variant, p.mapping, p.pages, p.seed)
     if m["migrated"] != p.pages:
         raise AssertionError("the sharers' pages did not all move: rewrite 6.3")
     return m["faults"]
