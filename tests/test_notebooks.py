@@ -507,6 +507,31 @@ def test_every_exercise_can_be_solved_and_checked(path, capsys):
     capsys.readouterr()
 
 
+def _figure_cells(nb: dict) -> list[tuple[int, dict]]:
+    """The code cells whose stored outputs include a picture (a matplotlib figure)."""
+    return [
+        (i, cell)
+        for i, cell in enumerate(nb["cells"])
+        if cell["cell_type"] == "code"
+        and any("image/png" in out.get("data", {}) for out in cell.get("outputs", []))
+    ]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_a_chapter_that_describes_its_figures_describes_every_one(path):
+    """Alt text lives in the figure cell's metadata ("alt"; the site uses it): a chapter
+    whose author started writing it must give it to every figure, in words, not a stub."""
+    figures = _figure_cells(load(path))
+    described = [i for i, cell in figures if cell.get("metadata", {}).get("alt")]
+    if not described:
+        return
+    missing = [i for i, cell in figures if i not in described]
+    assert missing == [], f"figure cells without alt text: {missing}"
+    for i, cell in figures:
+        alt = cell["metadata"]["alt"]
+        assert isinstance(alt, str) and len(alt.split()) >= 12, f"cell {i}: alt text too thin"
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_skip_markers_are_rare_and_explained(path):
     for i, code in enumerate(code_of(load(path))):
