@@ -143,9 +143,10 @@ def _describe_call(s: Scenario) -> str:
 def _slot_question(p) -> str:
     s = _scenario(p.scenario)
     then = slot_label(run_simulated(s, THEN)["status"][p.slot])
+    then = "is never written" if then == "not written" else f"ends up holding {then}"
     return (
         f"Scenario {s.name} of the table: {s.about}. The call: {_describe_call(s)}. "
-        f"2.6.18 leaves {then} in status slot {p.slot} (counting from 0). What does "
+        f"Under 2.6.18, status slot {p.slot} (counting from 0) {then}. What does "
         f"Linux 6.1 leave in that slot?"
     )
 
