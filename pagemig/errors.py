@@ -54,6 +54,8 @@ def check_int(value, name: str, lo: int | None = None, hi: int | None = None, er
     """Refuse anything but an int (a bool is not one here) in [lo, hi]: TypeError for
     the wrong type, InvalidArgument with errno ``err`` (EINVAL unless given) for a
     value out of range. Returns the value."""
+    if value.__class__ is int and (lo is None or value >= lo) and (hi is None or value <= hi):
+        return value  # the common case, decided first (the engine checks every address)
     from errno import EINVAL
 
     if isinstance(value, bool) or not isinstance(value, int):
@@ -82,7 +84,8 @@ def check_bool(value, name: str) -> bool:
 # Limits of the model: sizes larger than these are refused (with the kernel's errno
 # where it has one) so that every call, check() and exit() included, stays within a
 # few seconds. The kernel's own limits are far larger; a textbook machine needs none.
-MAX_FRAMES = 1 << 18  # nodes * frames_per_node (1 GiB of 4 KiB frames)
+MAX_FRAMES = 1 << 21  # nodes * frames_per_node (8 GiB of 4 KiB frames: room for
+# the bench's million pages on one node and their new frames on the other)
 MAX_MAP_PAGES = 1 << 20  # one mmap or file: 4 GiB (larger: ENOMEM / EINVAL)
 MAX_MAPPED_PAGES = 1 << 22  # every vma of every process together (larger: ENOMEM)
 MAX_ACCESS = 1 << 24  # bytes one read or write may touch: 16 MiB (larger: EINVAL)

@@ -196,6 +196,8 @@ _KERNEL_SKIP = {
     "debug_vm",
     "frames_per_node",
     "nodes",
+    "mem_map",  # the frames of the nodes, walked through them
+    "fn",  # k.fn: what _overrides (which is kept) resolves to
     "processes",
     "files",
     "swap",

@@ -9,7 +9,7 @@ tree_lock). ``violations(k)`` returns every broken rule as (rule, details).
 from __future__ import annotations
 
 from bisect import bisect_left
-from itertools import chain
+from operator import attrgetter
 
 from .constants import PAGE_SHIFT, PAGE_SIZE
 
@@ -40,9 +40,26 @@ def violations(k) -> list[tuple[str, str]]:
     """Every broken rule, as (rule, details), in a fixed order. Costs time in
     proportion to the ptes, pages, cache slots and VMAs that exist: the page tables
     are walked through the ptes each process has (a sorted index of them, cut at
-    each VMA's bounds), not through every address of every VMA. (Whole-list passes
-    with map/compress were tried: at a million pages they are slower than this one
-    pass, which touches each struct page once.)"""
+    each VMA's bounds), not through every address of every VMA.
+
+    Two passes of the same rules: :func:`_sound` first tries to show that nothing is
+    broken, a VMA's ptes or a process's written pages at a time, in whole-list
+    operations where it can (most of a machine is pages mapped once, with nothing
+    in flight); only when it cannot does :func:`_walk` run, which names every
+    broken rule in order (so the answer is the same either way). A small machine
+    (fewer than _BULK_FROM frames: the book's, the explorer's) goes straight to the
+    walk, which is quicker there."""
+    if len(k.mem_map) >= _BULK_FROM and _sound(k):
+        return []
+    return _walk(k)
+
+
+_BULK_FROM = 2048  # frames from which violations() tries the bulk pass first
+
+
+def _walk(k) -> list[tuple[str, str]]:
+    """Every broken rule, object by object (what violations() returns when _sound
+    cannot show that none is)."""
     cached, cache_out = _page_caches(k)
     present, out = _page_tables(k)
     out += cache_out
@@ -50,6 +67,193 @@ def violations(k) -> list[tuple[str, str]]:
     out += _zero_page(k, present.get(k.zero_page.pfn, 0))
     out += _data_lost(k)
     return out
+
+
+_KIND = attrgetter("kind")
+_PFN = attrgetter("pfn")
+_WRITE = attrgetter("write")
+_DATA = attrgetter("data")
+_PTE_ONLY = {"pte": 1}  # the holders of a page mapped once and by nothing else
+
+
+def _sound(k) -> bool:
+    """True if no rule is broken, shown cheaply; False if some rule may be broken
+    (then the walk of :func:`violations` finds which). The same rules as the walk,
+    checked in bulk where the machine is plain:
+
+    * a VMA whose ptes are all present and map frames is checked in whole-list
+      operations (kinds, pfns, write bits); any other VMA goes through the walk's
+      own loop (:func:`_walk_ptes`), which must find nothing;
+    * each frame in use is checked as if the present ptes that map it were its
+      mapcount; that holds for every frame at once when the pfns of the present
+      ptes, sorted, equal the frames' pfns each repeated mapcount times;
+    * a process whose written pages are exactly its ptes, all checked in bulk,
+      compares the pages' contents with its shadow as two lists (None, zeros, is
+      one load); otherwise page by page."""
+    cached, out = _page_caches(k)
+    if out:
+        return False
+    frames = k.mem_map
+    mapped: list[int] = []  # the pfns of the present ptes to frames
+    cow_writes = []  # (ptes of cow VMAs that may write): need the shared frames
+    zero_ptes = 0
+    bulk_pfns: dict[int, tuple] = {}  # pid -> (its vpns, the pfns they map), all plain
+    plain = []  # (pid, vma, vpns, pfns) of every VMA checked in bulk
+    for pid in sorted(k.processes):
+        proc = k.processes[pid]
+        ptes = proc.ptes
+        if not ptes:
+            continue
+        vpns = None
+        if len(proc.vmas) == 1:
+            # one VMA: its ptes in the dict's order, if they all lie inside it
+            vma = proc.vmas[0]
+            vpns = list(ptes)
+            if min(vpns) >= vma.start >> PAGE_SHIFT and max(vpns) < vma.end >> PAGE_SHIFT:
+                cuts = [(vma, vpns, list(ptes.values()))]
+            else:
+                vpns = None
+        if vpns is None:
+            vpns = sorted(ptes)
+            cuts = []
+            for vma in proc.vmas:
+                lo = bisect_left(vpns, vma.start >> PAGE_SHIFT)
+                hi = bisect_left(vpns, vma.end >> PAGE_SHIFT, lo)
+                if lo != hi:
+                    chunk = vpns if hi - lo == len(vpns) else vpns[lo:hi]
+                    cuts.append((vma, chunk, list(map(ptes.__getitem__, chunk))))
+        whole = []  # the pfns of the process's ptes, while every VMA is plain
+        covered = 0
+        for vma, chunk, vals in cuts:
+            covered += len(chunk)
+            pfns = None
+            if list(map(_KIND, vals)).count("present") == len(vals):
+                pfns = list(map(_PFN, vals))
+                if not vma.write and any(map(_WRITE, vals)):
+                    pfns = None  # a write bit to judge pte by pte
+            if pfns is None:
+                present: dict[int, int] = {}
+                _walk_ptes(pid, ptes, chunk, vma, frames, present, out)
+                if out:
+                    return False
+                zero_ptes += present.pop(k.zero_page.pfn, 0)
+                for pfn, n in present.items():
+                    mapped.extend([pfn] * n)
+                whole = None
+                continue
+            mapped += pfns
+            plain.append((pid, vma, chunk, pfns))
+            if vma.cow:
+                cow_writes.append(vals)
+            if whole is not None:
+                whole += pfns
+        if whole is not None and covered == len(vpns):
+            bulk_pfns[pid] = (vpns, whole)
+    mapped.sort()
+    if mapped and mapped[0] < 0:
+        # ptes to the zero page among the plain VMAs: those VMAs pte by pte after all
+        del mapped[: bisect_left(mapped, 0)]
+        for pid, vma, chunk, pfns in plain:
+            if min(pfns) < 0:
+                present = {}
+                _walk_ptes(pid, k.processes[pid].ptes, chunk, vma, frames, present, out)
+                if out:
+                    return False
+                zero_ptes += present.pop(k.zero_page.pfn, 0)
+                bulk_pfns.pop(pid, None)  # its shadow is checked page by page
+    # --- the frames, taking each mapcount for the count of present ptes ---
+    live_tasks = None
+    by_mapcount: list[int] = []  # each pfn in use, mapcount times (in pfn order)
+    shared = []  # anonymous pages mapped more than once (COW must not write them)
+    with_data = False  # some frame in use holds bytes (else every page reads zeros)
+    mapped_once = by_mapcount.append
+    pte_only = _PTE_ONLY
+    for page in frames:
+        count = page.count
+        if not count:
+            if page._mapcount != -1 or page.refs or page.locked:
+                return False
+            continue
+        mapcount = page._mapcount + 1
+        refs = page.refs
+        if count == 1 and mapcount == 1 and refs == pte_only:  # the common case
+            if page.has_private or (cached and page.pfn in cached):
+                return False
+            mapped_once(page.pfn)
+            if page.data is not None:
+                with_data = True
+        else:
+            if mapcount < 0:
+                return False
+            pfn = page.pfn
+            if len(refs) == 1 and refs.get("pte") == count:
+                if count != mapcount or cached.get(pfn, 0) or page.has_private:
+                    return False
+            elif (
+                sum(refs.values()) != count
+                or refs.get("pte", 0) != mapcount
+                or refs.get("cache", 0) != cached.get(pfn, 0)
+                or refs.get("private", 0) != (1 if page.has_private else 0)
+            ):
+                return False
+            by_mapcount.extend([pfn] * mapcount)
+            if page.data is not None:
+                with_data = True
+            if mapcount > 1 and page.anon:
+                shared.append(pfn)
+        if page.locked:
+            if live_tasks is None:
+                live_tasks = {t.name for t in k.tasks if not t.done}
+            if page.lock_owner not in live_tasks:
+                return False
+    if mapped != by_mapcount:
+        return False  # some frame's mapcount is not its present ptes (or a free frame is mapped)
+    if shared and cow_writes:
+        shared_set = set(shared)
+        for vals in cow_writes:
+            for pte in vals:
+                if pte.write and pte.pfn in shared_set:
+                    return False
+    if _zero_page(k, zero_ptes):
+        return False
+    # --- no byte written is lost ---
+    for name in sorted(k.files):
+        f = k.files[name]
+        for pgoff in f.shadow:
+            want = f.shadow[pgoff]
+            page = f.mapping.page_tree.get(pgoff)
+            if page is not None:
+                if page.locked and not page.uptodate:
+                    continue
+                if not _holds(page, want):
+                    return False
+            elif f.read_backing(pgoff) != want:
+                return False
+    for pid, shadows in k.anon_shadow.items():
+        proc = k.processes.get(pid)
+        if proc is None or not shadows:
+            continue
+        bulk = bulk_pfns.get(pid)
+        if bulk is not None and not with_data:
+            # every pte maps a frame in use and no such frame holds a byte: all zeros
+            if list(shadows.values()).count(None) == len(shadows):
+                continue
+        elif bulk is not None and len(shadows) == len(bulk[0]):
+            vpns, pfns = bulk
+            # every present pte was written, and only those: contents against shadows
+            if list(shadows) == vpns:
+                wants = list(shadows.values())
+            else:
+                try:
+                    wants = list(map(shadows.__getitem__, vpns))
+                except KeyError:
+                    wants = None
+            if wants is not None and list(map(_DATA, map(frames.__getitem__, pfns))) == wants:
+                continue
+        for vpn, want in shadows.items():
+            if not _anon_holds(k, proc, vpn, want, frames):
+                return False
+    return True
 
 
 def _zero_page(k, n_present: int) -> list[tuple[str, str]]:
@@ -73,7 +277,7 @@ def _page_tables(k) -> tuple[dict[int, int], list[tuple[str, str]]]:
     """Present ptes per pfn, and what is broken in the page tables."""
     out: list[tuple[str, str]] = []
     present: dict[int, int] = {}
-    frames = list(chain.from_iterable(n.pages for n in k.nodes))  # by pfn (pfn_to_page)
+    frames = k.mem_map  # by pfn (pfn_to_page)
     # --- walk every page table once, VMA by VMA, in address order ---
     for pid in sorted(k.processes):
         proc = k.processes[pid]
@@ -84,60 +288,61 @@ def _page_tables(k) -> tuple[dict[int, int], list[tuple[str, str]]]:
         for vma in proc.vmas:
             lo = bisect_left(vpns, vma.start >> PAGE_SHIFT)
             hi = bisect_left(vpns, vma.end >> PAGE_SHIFT, lo)
-            if lo == hi:
-                continue
-            vwrite, cow, nonlinear = vma.write, vma.cow, vma.nonlinear
-            for vpn in vpns[lo:hi]:
-                pte = ptes[vpn]
-                kind = pte.kind
-                if kind == "present":
-                    pfn = pte.pfn
-                    present[pfn] = present.get(pfn, 0) + 1
-                    if pfn < 0:  # ZERO_PFN: the zero page is no frame (see _zero_page)
-                        if pte.write:
-                            out.append(
-                                (
-                                    WRITE_PERMISSION,
-                                    f"pid {pid} {vpn << PAGE_SHIFT:#x}: writable pte to the "
-                                    "zero page",
-                                )
-                            )
-                        continue
-                    page = frames[pfn]
-                    if page.count == 0:
-                        out.append(
-                            (FREE_FRAMES, f"pid {pid} {vpn << PAGE_SHIFT:#x} maps free pfn {pfn}")
-                        )
-                    if pte.write:
-                        if not vwrite:
-                            out.append(
-                                (
-                                    WRITE_PERMISSION,
-                                    f"pid {pid} {vpn << PAGE_SHIFT:#x}: writable pte in a "
-                                    "read-only vma",
-                                )
-                            )
-                        if cow and page._mapcount > 0 and page.anon:  # page_mapcount() > 1
-                            out.append(
-                                (
-                                    WRITE_PERMISSION,
-                                    f"pid {pid} {vpn << PAGE_SHIFT:#x}: writable pte to a "
-                                    f"shared COW page pfn {pfn}",
-                                )
-                            )
-                elif kind == "migration":
-                    addr = vpn << PAGE_SHIFT
-                    page = frames[pte.pfn]
-                    if not page.locked:
-                        out.append(
-                            (
-                                MIGRATION_ENTRY_LOCKED,
-                                f"pid {pid} {addr:#x} -> pfn {pte.pfn}, which is unlocked",
-                            )
-                        )
-                    if nonlinear:
-                        out.append((NONLINEAR, f"pid {pid} {addr:#x} holds a migration entry"))
+            if lo != hi:
+                _walk_ptes(pid, ptes, vpns[lo:hi], vma, frames, present, out)
     return present, out
+
+
+def _walk_ptes(pid, ptes, vpns, vma, frames, present, out) -> None:
+    """The ptes ``vpns`` of one VMA: count present ptes per pfn into ``present``,
+    append what is broken to ``out``."""
+    vwrite, cow, nonlinear = vma.write, vma.cow, vma.nonlinear
+    for vpn in vpns:
+        pte = ptes[vpn]
+        kind = pte.kind
+        if kind == "present":
+            pfn = pte.pfn
+            present[pfn] = present.get(pfn, 0) + 1
+            if pfn < 0:  # ZERO_PFN: the zero page is no frame (see _zero_page)
+                if pte.write:
+                    out.append(
+                        (
+                            WRITE_PERMISSION,
+                            f"pid {pid} {vpn << PAGE_SHIFT:#x}: writable pte to the zero page",
+                        )
+                    )
+                continue
+            page = frames[pfn]
+            if page.count == 0:
+                out.append((FREE_FRAMES, f"pid {pid} {vpn << PAGE_SHIFT:#x} maps free pfn {pfn}"))
+            if pte.write:
+                if not vwrite:
+                    out.append(
+                        (
+                            WRITE_PERMISSION,
+                            f"pid {pid} {vpn << PAGE_SHIFT:#x}: writable pte in a read-only vma",
+                        )
+                    )
+                if cow and page._mapcount > 0 and page.anon:  # page_mapcount() > 1
+                    out.append(
+                        (
+                            WRITE_PERMISSION,
+                            f"pid {pid} {vpn << PAGE_SHIFT:#x}: writable pte to a "
+                            f"shared COW page pfn {pfn}",
+                        )
+                    )
+        elif kind == "migration":
+            addr = vpn << PAGE_SHIFT
+            page = frames[pte.pfn]
+            if not page.locked:
+                out.append(
+                    (
+                        MIGRATION_ENTRY_LOCKED,
+                        f"pid {pid} {addr:#x} -> pfn {pte.pfn}, which is unlocked",
+                    )
+                )
+            if nonlinear:
+                out.append((NONLINEAR, f"pid {pid} {addr:#x} holds a migration entry"))
 
 
 def _page_caches(k) -> tuple[dict[int, int], list[tuple[str, str]]]:
@@ -230,12 +435,12 @@ _ZEROS = bytes(PAGE_SIZE)
 
 
 def _holds(page, want) -> bool:
-    """page's contents equal ``want`` (a page's worth of bytes), compared in place:
-    no copy of either side (a page never written holds zeros)."""
+    """page's contents equal ``want`` (a page's worth of bytes, or None for zeros),
+    compared in place: no copy of either side (a page never written holds zeros)."""
     data = page.data
     if data is None:
-        return want == _ZEROS
-    return data == want
+        return want is None or want == _ZEROS
+    return data == (_ZEROS if want is None else want)
 
 
 def _data_lost(k) -> list[tuple[str, str]]:
@@ -254,29 +459,31 @@ def _data_lost(k) -> list[tuple[str, str]]:
                 ok = f.read_backing(pgoff) == want
             if not ok:
                 out.append((NO_DATA_LOST, f"{name} page {pgoff} lost written bytes"))
-    frames = None
-    for pid, vpn in sorted(k.anon_shadow):
+    frames = k.mem_map
+    for pid in sorted(k.anon_shadow):
         proc = k.processes.get(pid)
         if proc is None:
             continue
-        pte = proc.ptes.get(vpn)
-        want = k.anon_shadow[(pid, vpn)]
-        kind = pte.kind if pte is not None else "none"
-        if kind == "present" or kind == "migration":
-            if frames is None:
-                frames = list(chain.from_iterable(n.pages for n in k.nodes))
-            ok = _holds(frames[pte.pfn], want)
-        elif kind == "none" or kind == "file":
-            ok = want == _ZEROS
-        else:
-            page = k.swap.page_tree.get(pte.offset)
-            if page is not None and page.locked and not page.uptodate:
-                continue  # a new swap-cache page mid-migration: do_swap_page sleeps on it
-            ok = (
-                _holds(page, want)
-                if page is not None
-                else k.swap.device.get(pte.offset, bytes(PAGE_SIZE)) == want
-            )
-        if not ok:
-            out.append((NO_DATA_LOST, f"pid {pid} {vpn << PAGE_SHIFT:#x} lost written bytes"))
+        shadows = k.anon_shadow[pid]
+        for vpn in sorted(shadows):
+            if not _anon_holds(k, proc, vpn, shadows[vpn], frames):
+                out.append((NO_DATA_LOST, f"pid {pid} {vpn << PAGE_SHIFT:#x} lost written bytes"))
     return out
+
+
+def _anon_holds(k, proc, vpn, want, frames) -> bool:
+    """A read of the anonymous page at ``vpn`` would return ``want`` (None: zeros),
+    or it cannot be read now (its contents are in flight)."""
+    pte = proc.ptes.get(vpn)
+    kind = pte.kind if pte is not None else "none"
+    if kind == "present" or kind == "migration":
+        pfn = pte.pfn
+        return _holds(frames[pfn] if pfn >= 0 else k.zero_page, want)
+    if kind == "none" or kind == "file":
+        return want is None or want == _ZEROS
+    page = k.swap.page_tree.get(pte.offset)
+    if page is not None and page.locked and not page.uptodate:
+        return True  # a new swap-cache page mid-migration: do_swap_page sleeps on it
+    if page is not None:
+        return _holds(page, want)
+    return k.swap.device.get(pte.offset, _ZEROS) == (_ZEROS if want is None else want)

@@ -24,6 +24,7 @@ from .errors import (
 from .fs import File, SwapSpace, end_io
 from .page import Node, Page, PageList, get_page, put_page
 from .process import Process
+from .replace import KernelFunctions
 from .rmap import AnonVma, page_mapping
 from .sched import KernelOops, Scheduler, Task, Wait
 from .trace import Event, Trace
@@ -102,6 +103,8 @@ class Kernel(Scheduler):
         self.i_mmap_walk = "prio-tree"
         self.frames_per_node = frames_per_node
         self.nodes = [Node(n, n * frames_per_node, frames_per_node) for n in range(nodes)]
+        # mem_map: every frame's struct page, by pfn (what pfn_to_page indexes)
+        self.mem_map: list[Page] = [page for n in self.nodes for page in n.pages]
         self.processes: dict[int, Process] = {}
         self.files: dict[str, File] = {}
         self.swap = SwapSpace()
@@ -116,7 +119,10 @@ class Kernel(Scheduler):
         self.oopses: list[Event] = []
         # kernel functions replaced for this kernel only (pagemig.replace; a lab's)
         self._overrides: dict = {}
-        self.anon_shadow: dict[tuple[int, int], bytearray] = {}
+        self.fn = KernelFunctions()  # what the kernel calls for each replaceable name
+        # what each process wrote to its anonymous pages, for the no-data-lost check:
+        # pid -> vpn -> a page-sized copy, or None for zeros (memory.shadow_anon_write)
+        self.anon_shadow: dict[int, dict[int, bytearray | None]] = {}
         self._next_pid = 1
         self._next_anon_vma = 1
 
@@ -128,11 +134,12 @@ class Kernel(Scheduler):
     def pfn_to_page(self, pfn: int) -> Page:
         """pfn_to_page() (ZERO_PFN is the zero page, which no node's frames hold); a
         pfn beyond mem_map is EINVAL (not the last frame)."""
-        if pfn.__class__ is not int or not 0 <= pfn < len(self.nodes) * self.frames_per_node:
+        mem_map = self.mem_map
+        if pfn.__class__ is not int or not 0 <= pfn < len(mem_map):
             if pfn.__class__ is int and pfn == ZERO_PFN:
                 return self.zero_page
-            check_int(pfn, "pfn", 0, len(self.nodes) * self.frames_per_node - 1)
-        return self.nodes[pfn // self.frames_per_node].pages[pfn % self.frames_per_node]
+            check_int(pfn, "pfn", 0, len(mem_map) - 1)
+        return mem_map[pfn]
 
     def pages_in_use(self) -> list[Page]:
         return [p for n in self.nodes for p in n.pages if p.count > 0]
@@ -218,6 +225,14 @@ class Kernel(Scheduler):
         return check_int(pid, "pid")
 
     def _check_page(self, page) -> Page:
+        """``page`` is a page in use of this kernel (else TypeError/ValueError). Kernel
+        paths call it on every page-lock and dirty-bit primitive, so the common case
+        (a Page of this mem_map with references) is decided first, in a few loads."""
+        if page.__class__ is Page and page.count:
+            pfn = page.pfn
+            mem_map = self.mem_map
+            if 0 <= pfn < len(mem_map) and mem_map[pfn] is page:
+                return page
         if not isinstance(page, Page):
             raise TypeError(f"expected a Page (from Process.page_at), got {type(page).__name__}")
         if page is self.zero_page:

@@ -28,7 +28,7 @@ from errno import EFAULT
 
 from .constants import PAGE_SHIFT, PAGE_SIZE
 from .errors import OutOfMemory, SegmentationFault
-from .page import get_page, move_ref, put_page
+from .page import get_page, is_zeros, move_ref, put_page
 from .pte import PTE_NONE, Pte, is_zero_pfn, mk_pte
 from .rmap import page_add_anon_rmap, page_add_file_rmap, page_remove_rmap
 
@@ -71,9 +71,9 @@ def access_process_vm(k, proc, addr: int, n: int, write: bool, data: bytes | Non
                 shadow = vma.file.shadow.setdefault(
                     page.index, bytearray(vma.file.read_backing(page.index))
                 )
+                shadow[off : off + chunk] = piece
             else:
-                shadow = k.anon_shadow.setdefault((proc.pid, vpn), bytearray(PAGE_SIZE))
-            shadow[off : off + chunk] = piece
+                shadow_anon_write(k, proc.pid, vpn, off, piece)
             what = (
                 k.say
                 and f"pid {proc.pid} writes {chunk} byte(s) at {pos:#x} (pfn {page.pfn}, node {page.node})"
@@ -95,6 +95,33 @@ def access_process_vm(k, proc, addr: int, n: int, write: bool, data: bytes | Non
         )
         pos += chunk
     return None if write else bytes(out)
+
+
+def shadow_anon_write(k, pid: int, vpn: int, off: int, piece) -> None:
+    """Not kernel code: what the no-data-lost check remembers of a write to an
+    anonymous page (``k.anon_shadow[pid][vpn]``). Sparse: None while every byte
+    written there is zero (the page must read as zeros; nothing is kept), else a
+    page-sized copy of what the page must hold. None if and only if the copy would
+    be all zeros, so that the shadow is a function of what was written."""
+    shadows = k.anon_shadow.get(pid)
+    if shadows is None:
+        shadows = k.anon_shadow[pid] = {}
+    shadow = shadows.get(vpn)
+    zeros = is_zeros(piece)
+    if shadow is None:
+        if zeros:
+            shadows[vpn] = None
+            return
+        shadow = shadows[vpn] = bytearray(PAGE_SIZE)
+    shadow[off : off + len(piece)] = piece
+    if zeros and is_zeros(shadow):
+        shadows[vpn] = None
+
+
+def shadow_anon_page(k, pid: int, vpn: int, contents: bytes) -> None:
+    """The shadow of an anonymous page whose whole contents are now ``contents`` (a
+    copy on write): None for zeros, else a copy (see shadow_anon_write)."""
+    k.anon_shadow.setdefault(pid, {})[vpn] = None if is_zeros(contents) else bytearray(contents)
 
 
 def mark_page_accessed(page) -> None:
@@ -253,8 +280,7 @@ def do_no_page(k, proc, vma, address: int, write: bool, pgoff: int, orig: Pte | 
         page_add_anon_rmap(new, vma, address)
         proc.anon_rss += 1
         proc.ptes[vpn] = mk_pte(new.pfn, True, young=True, dirty=True)
-        shadow = k.anon_shadow.setdefault((proc.pid, vpn), bytearray(new.read_bytes()))
-        shadow[:] = new.read_bytes()
+        shadow_anon_page(k, proc.pid, vpn, new.read_bytes())
         yield k.say and (
             "do_no_page",
             f"pid {proc.pid} {address:#x}: private write: copy of {file.name} page {pgoff} "
@@ -407,8 +433,7 @@ def do_wp_page(k, proc, vma, address: int, pte: Pte):
     page_add_anon_rmap(new, vma, address)
     proc.anon_rss += 1
     proc.ptes[vpn] = mk_pte(new.pfn, True, young=True, dirty=True)
-    shadow = k.anon_shadow.setdefault((proc.pid, vpn), bytearray(PAGE_SIZE))
-    shadow[:] = new.read_bytes()
+    shadow_anon_page(k, proc.pid, vpn, new.read_bytes())
     yield k.say and (
         "do_wp_page",
         f"pid {proc.pid} {address:#x}: copy on write pfn {old.pfn} -> pfn {new.pfn}",
@@ -435,7 +460,7 @@ def _cow_zero_page(k, proc, vma, address: int):
     page_add_anon_rmap(new, vma, address)
     proc.anon_rss += 1
     proc.ptes[vpn] = mk_pte(new.pfn, True, young=True, dirty=True)
-    k.anon_shadow.setdefault((proc.pid, vpn), bytearray(PAGE_SIZE))
+    k.anon_shadow.setdefault(proc.pid, {}).setdefault(vpn, None)  # zeros: nothing kept
     yield k.say and (
         "do_wp_page",
         f"pid {proc.pid} {address:#x}: write to the ZERO_PAGE: new zeroed pfn {new.pfn} "

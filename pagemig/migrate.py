@@ -23,7 +23,7 @@ uses 6.1's names where the behaviour differs (see move_pages.py, memory.py).
 passes with ``force`` from pass 3; its batched unmap came in 6.3.
 
 Labs: ``writeout``, the ``remove_*migration_pte*`` functions and
-``migrate_page_move_mapping`` are called through ``k._overrides``, so that a lab can
+``migrate_page_move_mapping`` are called through ``k.fn``, so that a lab can
 run the reader's version on one kernel (``Kernel.replace``, see ``pagemig.replace``).
 
 Simplifications: the per-cpu pagevecs are always drained (``migrate_prep`` is a
@@ -238,9 +238,7 @@ def unmap_and_move(
                 _data(page, pass_, newpage, rc=rc),
             )
         if rc != 0:
-            yield from k._overrides.get("remove_migration_ptes", remove_migration_ptes)(
-                k, page, page
-            )
+            yield from k.fn.remove_migration_ptes(k, page, page)
     if page.locked:
         k.unlock_page(page)
     else:
@@ -310,9 +308,7 @@ def move_to_new_page(k, newpage: Page, page: Page):
     else:
         rc = yield from fallback_migrate_page(k, mapping, newpage, page)
     if rc == 0:
-        yield from k._overrides.get("remove_migration_ptes", remove_migration_ptes)(
-            k, page, newpage
-        )
+        yield from k.fn.remove_migration_ptes(k, page, newpage)
     else:
         newpage.mapping = None
     k.unlock_page(newpage)
@@ -323,9 +319,7 @@ def migrate_page(k, mapping, newpage: Page, page: Page):
     """migrate_page(): switch the mapping's slot, then copy contents and flags."""
     if page.writeback:
         raise AssertionError("migrate_page on a page under writeback")
-    rc = yield from k._overrides.get("migrate_page_move_mapping", migrate_page_move_mapping)(
-        k, mapping, newpage, page
-    )
+    rc = yield from k.fn.migrate_page_move_mapping(k, mapping, newpage, page)
     if rc:
         return rc
     yield from migrate_page_copy(k, newpage, page)
@@ -426,9 +420,7 @@ def buffer_migrate_page(k, mapping, newpage: Page, page: Page):
     """buffer_migrate_page(): like migrate_page, and the buffer heads move with their reference."""
     if not page.has_private:
         return (yield from migrate_page(k, mapping, newpage, page))
-    rc = yield from k._overrides.get("migrate_page_move_mapping", migrate_page_move_mapping)(
-        k, mapping, newpage, page
-    )
+    rc = yield from k.fn.migrate_page_move_mapping(k, mapping, newpage, page)
     if rc:
         return rc
     nbufs = page.private
@@ -457,7 +449,7 @@ def fallback_migrate_page(k, mapping, newpage: Page, page: Page):
     """
     if page.dirty:
         if k.variant != "before-patch":
-            return (yield from k._overrides.get("writeout", writeout)(k, mapping, page))
+            return (yield from k.fn.writeout(k, mapping, page))
         rc = yield from _fallback_pageout(k, mapping, page)
         if rc is not None:
             return rc
@@ -513,7 +505,7 @@ def writeout(k, mapping, page: Page):
             f"pfn {page.pfn}: restore the ptes before writepage (it may unlock the page)",
             data,
         )
-        yield from k._overrides.get("remove_migration_ptes", remove_migration_ptes)(k, page, page)
+        yield from k.fn.remove_migration_ptes(k, page, page)
     rc = yield from writepage(k, mapping, page)
     if rc < 0 and k.variant == "modern":
         yield from k.lock_page(page, "writeout")
@@ -586,9 +578,7 @@ def remove_migration_ptes(k, old: Page, new: Page):
     Before the patch it only knew anonymous pages.
     """
     if new.mapping.__class__ is AnonVma:  # PageAnon(new)
-        yield from k._overrides.get("remove_anon_migration_ptes", remove_anon_migration_ptes)(
-            k, old, new
-        )
+        yield from k.fn.remove_anon_migration_ptes(k, old, new)
     elif k.variant == "before-patch":
         yield k.say and (
             "remove_migration_ptes",
@@ -596,9 +586,7 @@ def remove_migration_ptes(k, old: Page, new: Page):
             {"pfn": old.pfn, "newpfn": new.pfn},
         )
     else:
-        yield from k._overrides.get("remove_file_migration_ptes", remove_file_migration_ptes)(
-            k, old, new
-        )
+        yield from k.fn.remove_file_migration_ptes(k, old, new)
 
 
 def remove_anon_migration_ptes(k, old: Page, new: Page):
@@ -607,7 +595,7 @@ def remove_anon_migration_ptes(k, old: Page, new: Page):
     copies an already restored pte)."""
     anon_vma = new.mapping
     restored = 0
-    restore = k._overrides.get("remove_migration_pte", remove_migration_pte)
+    restore = k.fn.remove_migration_pte
     yield from spin_lock(k, anon_vma.lock, "remove_anon_migration_ptes")
     try:
         for vma in list(anon_vma.head):
@@ -630,7 +618,7 @@ def remove_file_migration_ptes(k, old: Page, new: Page):
         return
     restored = 0
     walked = 0
-    restore = k._overrides.get("remove_migration_pte", remove_migration_pte)
+    restore = k.fn.remove_migration_pte
     yield from spin_lock(k, mapping.i_mmap_lock, "remove_file_migration_ptes")
     try:
         for vma in vma_prio_tree_foreach(k, mapping, new.index):

@@ -178,7 +178,7 @@ class Page:
             raise TypeError(f"data must be bytes, got {type(data).__name__}")
         _check_span(offset, len(data))
         if self.data is None:
-            if not data.strip(b"\0"):
+            if is_zeros(data):
                 return  # zeros onto a page never written: it reads as zeros already
             self.data = bytearray(PAGE_SIZE)
         self.data[offset : offset + len(data)] = data
@@ -190,6 +190,15 @@ class Page:
             f"<Page pfn={self.pfn} node={self.node} {kind} index={self.index} "
             f"count={self.count} mapcount={self.mapcount} flags={flags}>"
         )
+
+
+ZEROS = bytes(PAGE_SIZE)  # a page of zeros, to compare with
+
+
+def is_zeros(data) -> bool:
+    """Every byte of ``data`` (at most a page) is zero: one memcmp (bytes.strip(b"\\0")
+    tests the same at 17 us a page)."""
+    return data == ZEROS[: len(data)]
 
 
 def _check_span(offset, n) -> None:

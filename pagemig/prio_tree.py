@@ -10,14 +10,20 @@ Simplification: a static augmented interval tree over the VMAs sorted by
 (first pgoff, insertion number), rebuilt lazily after an insert or remove.
 Queries cost O(log n + k). mmap/munmap are rare next to rmap walks, so the
 rebuild (O(n log n)) does not sit on the hot path. Results come in
-(first pgoff, insertion) order, so every walk is deterministic.
+(first pgoff, insertion) order, so every walk is deterministic. When the VMAs
+are short (the longest spans ``_span`` pages), a query first bisects the sorted
+starts: only a VMA starting in [first - _span, last] can overlap, and if few do
+they are filtered directly (the same answer, in the same order, as the tree's
+descent, without its stack of subtrees).
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
+
 
 class PrioTree:
-    __slots__ = ("_items", "_seq", "_next", "_dirty", "_lo", "_hi", "_val", "_max")
+    __slots__ = ("_items", "_seq", "_next", "_dirty", "_lo", "_hi", "_val", "_max", "_span", "_few")
 
     def __init__(self) -> None:
         self._items: dict[int, tuple[int, int, object]] = {}  # id(vma) -> (lo, hi, vma)
@@ -28,6 +34,8 @@ class PrioTree:
         self._hi: list[int] = []
         self._val: list[object] = []
         self._max: list[int] = []
+        self._span = 0  # the longest VMA's hi - lo
+        self._few = 0  # at most this many candidates: filter them rather than descend
 
     def __len__(self) -> int:
         return len(self._items)
@@ -69,6 +77,8 @@ class PrioTree:
         # _max[i]: the largest ``hi`` in the implicit subtree rooted at the middle of a range.
         self._max = [0] * n
         self._fill(0, n)
+        self._span = max((h - lo for lo, h in zip(self._lo, self._hi)), default=0)
+        self._few = 4 * n.bit_length() + 16  # about what a descent visits
         self._dirty = False
 
     def _fill(self, a: int, b: int) -> int:
@@ -83,9 +93,16 @@ class PrioTree:
         """vma_prio_tree_foreach(vma, iter, root, first, last): VMAs overlapping [first, last]."""
         if last is None:
             last = first
-        self._build()
+        if self._dirty:
+            self._build()
+        lo, hi = self._lo, self._hi
+        start = bisect_left(lo, first - self._span)
+        stop = bisect_right(lo, last, start)
+        if stop - start <= self._few:
+            val = self._val
+            return [val[i] for i in range(start, stop) if hi[i] >= first]
         out: list[int] = []
-        lo, hi, mx = self._lo, self._hi, self._max
+        mx = self._max
         stack = [(0, len(lo))]
         while stack:
             a, b = stack.pop()

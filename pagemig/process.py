@@ -456,9 +456,11 @@ class Process:
                     child.ptes[vpn] = pte
                 else:
                     child.ptes[vpn] = pte
-        for (pid, vpn), data in list(k.anon_shadow.items()):
-            if pid == self.pid:
-                k.anon_shadow[(child.pid, vpn)] = bytearray(data)
+        shadows = k.anon_shadow.get(self.pid)
+        if shadows:
+            k.anon_shadow[child.pid] = {
+                vpn: None if data is None else bytearray(data) for vpn, data in shadows.items()
+            }
         k._event(
             "copy_page_range",
             f"pid {self.pid} forks pid {child.pid}",
@@ -772,8 +774,7 @@ class Process:
             if vma.anon_vma is not None:
                 vma.anon_vma.head.remove(vma)
         self.vmas.clear()
-        for key in [key for key in k.anon_shadow if key[0] == self.pid]:
-            del k.anon_shadow[key]
+        k.anon_shadow.pop(self.pid, None)
         self.alive = False
         k.processes.pop(self.pid, None)
         k._event("exit_mmap", f"pid {self.pid} exits", {"pid": self.pid})

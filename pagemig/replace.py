@@ -1,10 +1,11 @@
 """Replacing one kernel function for one kernel object: the book's "break the kernel" labs.
 
 Not a kernel file. A few kernel functions of the migration path are *replaceable*: at
-each place the engine calls one of them it looks the name up in the kernel's own table
-of replacements (``k._overrides``, empty unless a lab filled it) and calls the
-original when there is none. So there is still one copy of each kernel path, and a
-replacement on kernel A changes nothing for kernel B or for any kernel made later::
+each place the engine calls one of them it calls what the kernel's own table says
+(``k.fn.writeout`` ...: the original unless a lab replaced it; the replacements
+themselves are ``k._overrides``, empty unless a lab filled it). So there is still one
+copy of each kernel path, and a replacement on kernel A changes nothing for kernel B
+or for any kernel made later::
 
     from pagemig.labs import writeout_writepage_first      # a wrong order, for instance
     with k.replace(writeout=writeout_writepage_first):
@@ -43,13 +44,46 @@ REPLACEABLE = {
 }
 
 
+class KernelFunctions:
+    """``k.fn``: the replaceable kernel functions as one kernel runs them, one slot
+    each (the original, or the lab's replacement while one is applied). The call
+    sites read ``k.fn.writeout`` ...: one attribute load, resolved when a replacement
+    is applied or undone rather than looked up by name at every call."""
+
+    __slots__ = tuple(REPLACEABLE)
+
+    def __init__(self):
+        for name, fn in _originals().items():
+            setattr(self, name, fn)
+
+    def __repr__(self) -> str:
+        return (
+            "<KernelFunctions "
+            + ", ".join(
+                f"{n}={getattr(self, n).__module__}.{getattr(self, n).__name__}"
+                for n in REPLACEABLE
+            )
+            + ">"
+        )
+
+
+_ORIGINALS: dict = {}
+
+
+def _originals() -> dict:
+    """name -> the engine's own function, for every replaceable name (imported once)."""
+    if not _ORIGINALS:
+        import importlib
+
+        for name, (module, _) in REPLACEABLE.items():
+            _ORIGINALS[name] = getattr(importlib.import_module(f"pagemig.{module}"), name)
+    return _ORIGINALS
+
+
 def original(name: str):
     """The engine's own function for a replaceable ``name``."""
     _check_name(name)
-    import importlib
-
-    module = importlib.import_module(f"pagemig.{REPLACEABLE[name][0]}")
-    return getattr(module, name)
+    return _originals()[name]
 
 
 def _check_name(name) -> None:
@@ -82,6 +116,13 @@ def _check(fns: dict) -> None:
             ) from None
 
 
+def _resolve(kernel, names) -> None:
+    """Bring ``kernel.fn`` in line with ``kernel._overrides`` for ``names``."""
+    table, fns = kernel._overrides, kernel.fn
+    for name in names:
+        setattr(fns, name, table.get(name) or original(name))
+
+
 class Replacement:
     """Replacements applied to one kernel; ``undo()`` (or leaving the ``with`` block)
     puts back what the kernel ran before."""
@@ -93,6 +134,7 @@ class Replacement:
         table = kernel._overrides
         self._before = {name: table.get(name) for name in self.fns}
         table.update(self.fns)
+        _resolve(kernel, self.fns)
         self.active = True
 
     def undo(self) -> None:
@@ -104,6 +146,7 @@ class Replacement:
                 table.pop(name, None)
             else:
                 table[name] = fn
+        _resolve(self.kernel, self._before)
         self.active = False
 
     def __enter__(self):
@@ -153,4 +196,4 @@ class replacing:
         return f"replacing({self.build!r}, {names})"
 
 
-__all__ = ["REPLACEABLE", "Replacement", "original", "replace", "replacing"]
+__all__ = ["REPLACEABLE", "KernelFunctions", "Replacement", "original", "replace", "replacing"]

@@ -58,7 +58,18 @@ class SpinLock:
 
 def spin_lock(k, lock: SpinLock, func: str):
     """spin_lock(): take ``lock`` for the running task, spinning (a Wait) while
-    another task holds it."""
+    another task holds it. Used as ``yield from spin_lock(...)``: a free lock is
+    taken at once and nothing is stepped (the empty tuple); only a held one costs
+    a generator, :func:`_spin_lock_contended`, whose Waits are the spin."""
+    holder = lock.holder
+    if holder is None or holder is k.current:
+        lock.holder = k.current
+        return ()
+    return _spin_lock_contended(k, lock, func)
+
+
+def _spin_lock_contended(k, lock: SpinLock, func: str):
+    """spin_lock()'s spin: a Wait while another task holds ``lock``, then take it."""
     me = k.current
     while lock.holder is not None and lock.holder is not me:
         yield Wait(
@@ -203,7 +214,7 @@ def try_to_unmap_anon(k, page: Page, migration: bool):
     anon_vma = page.mapping
     if page._mapcount < 0:  # !page_mapped()
         return ret
-    unmap_one = k._overrides.get("try_to_unmap_one", try_to_unmap_one)
+    unmap_one = k.fn.try_to_unmap_one
     yield from spin_lock(k, anon_vma.lock, "try_to_unmap_anon")
     try:
         for vma in list(anon_vma.head):
@@ -236,7 +247,7 @@ def try_to_unmap_file(k, page: Page, migration: bool):
 
 def _try_to_unmap_file(k, page: Page, migration: bool, mapping):
     ret = SWAP_AGAIN
-    unmap_one = k._overrides.get("try_to_unmap_one", try_to_unmap_one)
+    unmap_one = k.fn.try_to_unmap_one
     for vma in vma_prio_tree_foreach(k, mapping, page.index):
         ret = yield from unmap_one(k, page, vma, migration)
         if ret == SWAP_FAIL or page._mapcount < 0:  # !page_mapped()
@@ -265,7 +276,7 @@ def _try_to_unmap_file(k, page: Page, migration: bool, mapping):
     max_nl_size = (max_nl_size + CLUSTER_SIZE - 1) // CLUSTER_SIZE * CLUSTER_SIZE
     if max_nl_cursor == 0:
         max_nl_cursor = CLUSTER_SIZE
-    unmap_cluster = k._overrides.get("try_to_unmap_cluster", try_to_unmap_cluster)
+    unmap_cluster = k.fn.try_to_unmap_cluster
     while True:
         for vma in nonlinear:
             cursor = vma.nl_cursor

@@ -195,7 +195,13 @@ def snapshot(k) -> tuple:
         files,
         swap,
         tasks,
-        tuple(sorted((key, bytes(v)) for key, v in k.anon_shadow.items())),
+        tuple(
+            sorted(
+                ((pid, vpn), None if v is None else bytes(v))
+                for pid, shadows in k.anon_shadow.items()
+                for vpn, v in shadows.items()
+            )
+        ),
         k.rng.getstate(),
         tuple(sorted(k.replaced)),  # a refused replace() installs nothing
         k._next_pid,
