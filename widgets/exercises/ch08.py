@@ -25,8 +25,8 @@ VARIANTS = ["patched", "before-patch"]
 FILE_PAGES = 8
 
 # -- 8.1 --------------------------------------------------------------------------
+ENTRY_ANSWER = "a pte that says: this page is moving; wait for its lock, then look again"
 ENTRY = {
-    "a pte that says: this page is moving; wait for its lock, then look again": None,
     "a swap entry: the page was written to swap and will be read back": (
         "nothing is written to swap: the entry names the old page itself, which stays in "
         "memory, locked, until the copy is done"
@@ -35,6 +35,7 @@ ENTRY = {
         "a pte to the new page before the copy would show the process a page that is "
         "still being filled; the new page is mapped only once it is complete"
     ),
+    ENTRY_ANSWER: None,
     "a cleared pte: the process faults the page back in from the page cache": (
         "that is what happened to file pages before the patch (and still happens in "
         "nonlinear VMAs): a refault, not a migration entry"
@@ -58,7 +59,7 @@ def _entry_answer(p) -> str:
     k.run()
     waited = any(e.func == "migration_entry_wait" for e in k.trace.find(kind="wait"))
     if kind == "migration" and waited and toucher.done and not k.vmstat["pgmigrate_refault"]:
-        return next(iter(ENTRY))
+        return ENTRY_ANSWER
     raise AssertionError("the engine's migration entry changed: 8.1 needs rewriting")
 
 
