@@ -94,8 +94,7 @@ class ExerciseWidget(ipw.VBox):
         self.feedback_html = ipw.HTML()
         # The projection scale: text and controls drawn larger in a room (see _scaled_style).
         self.scale = _kit_scale()
-        scale_class, scale_css = _scaled_style(self.scale)
-        self.style_html = ipw.HTML(scale_css, layout=ipw.Layout(display="none"))
+        scale_class, self._scale_css = _scaled_style(self.scale)
         self.check_button.on_click(lambda _b: self.check(self.value))
         self.hint_button.on_click(lambda _b: self.hint())
         self.reveal_button.on_click(lambda _b: self.reveal())
@@ -104,13 +103,7 @@ class ExerciseWidget(ipw.VBox):
         if ex.seeded:
             buttons.append(self.new_button)
         super().__init__(
-            children=[
-                self.question_html,
-                self.input_box,
-                ipw.HBox(buttons),
-                self.feedback_html,
-                self.style_html,
-            ],
+            children=[self.question_html, self.input_box, ipw.HBox(buttons), self.feedback_html],
             **kwargs,
         )
         self.add_class("pagemig-exercise")
@@ -134,7 +127,7 @@ class ExerciseWidget(ipw.VBox):
         tags = f"{ex.kind}, {ex.tier}" + (", capstone" if ex.capstone else "")
         body = "<br>".join(html.escape(line) for line in ex.text.splitlines())
         self.question_html.value = (
-            f"<b>{html.escape(ex.title)}</b> <span style='color:#666'>(seed {ex.seed}; "
+            f"{self._scale_css}<b>{html.escape(ex.title)}</b> <span style='color:#666'>(seed {ex.seed}; "
             f"{html.escape(tags)})</span><br>{body}"
         )
         self.feedback = ""
