@@ -62,7 +62,8 @@ def _scaled_style(scale: float) -> tuple[str, str]:
         f"{sel} button {{ width: auto; min-width: {round(px * 7)}px; padding: 0 {px}px; }}\n"
         f"{sel} .widget-radio-box label {{ margin: {round(px * 0.3)}px 0; }}\n"
         f"{sel} input[type=radio] {{ width: {px}px; height: {px}px; }}\n"
-        f"{sel} .widget-inline-hbox {{ height: auto; }}"
+        f"{sel} .widget-inline-hbox {{ height: auto; }}\n"
+        f"{sel} .widget-dropdown, {sel} .widget-dropdown > select {{ width: auto; }}"
     )
     return cls, f"<style>{css}</style>"
 
