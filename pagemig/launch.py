@@ -630,7 +630,8 @@ def cmd_present(args) -> int:
     if slides:
         print(
             "pagemig: slides: arrow keys or space move, S opens the speaker notes (a window "
-            "of its own: allow pop-ups), F is full screen",
+            "of its own: allow pop-ups), F is full screen; on your own screen, add &lecturer "
+            "to the URL to see the notes under each slide",
             flush=True,
         )
     return _serve(server, f"{what} (scale {scale:g})", warm=True)

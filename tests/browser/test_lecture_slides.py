@@ -173,6 +173,16 @@ def test_slides_show_one_slide_at_a_time_with_notes(slides_server, page, screens
         if i == 4:  # the first question for the room
             page.screenshot(path=str(screenshots / "voila-08-slides-question.png"))
     assert headings == [s["title"] for s in slides]
+    # On the lecturer's own screen (&lecturer in the URL: the template's script sets this
+    # class) the present slide's notes show at its foot, and only that slide's.
+    page.evaluate("() => document.body.classList.add('pagemig-lecturer')")
+    shown_notes = page.evaluate(
+        "() => Array.from(document.querySelectorAll('aside.notes'))"
+        ".filter(a => a.getClientRects().length).map(a => a.innerText)"
+    )
+    minutes = NOTES.match(slides[-1]["notes"][0]).group(1)
+    assert len(shown_notes) == 1 and f"Speaker notes ({minutes} min)" in shown_notes[0]
+    page.screenshot(path=str(screenshots / "voila-08-slides-lecturer.png"))
     assert widgets_on >= 8, "the slides show fewer widgets than the lecture has"
     assert [e for e in page.console_errors if e.startswith("pageerror")] == []
     assert outside_requests(page) == [], "the slides asked for something outside the machine"
