@@ -480,6 +480,17 @@ def _section_explore(ctx, out) -> None:
         )
 
 
+def _section_widgets(ctx, out) -> None:
+    """(w) The widget kit: a Step click and a control change -> redrawn PNG, at each
+    resolution (widgets.bench, which imports matplotlib and ipywidgets: loaded here only)."""
+    from widgets import bench as widget_bench
+
+    quick = ctx["quick"]
+    ctx["res"]["widgets"] = widget_bench.run(
+        repeat=2 if quick else 20, out=out, warm=1 if quick else 3
+    )
+
+
 # One function per figure (or group of figures), in the order printed.
 SECTIONS = [
     _section_instructions,
@@ -488,6 +499,7 @@ SECTIONS = [
     _section_rmap,
     _section_sweep,
     _section_explore,
+    _section_widgets,
 ]
 
 

@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from pagemig.constants import PAGE_SHIFT
 from pagemig.scenarios import MAPPING_TYPES, build_scenario
 from widgets import MigrationLab, RaceExplorer, Stepper, SuccessRates
-from widgets._base import figure_png
+from widgets._base import figure_png, kernel_function
 from widgets.palette import SERIES_COLOURS, STATE_COLOURS, node_colour
 
 DPI = 20
@@ -219,6 +219,19 @@ def test_incremental_redraw_matches_a_full_redraw():
         assert diff.max() < 64
 
 
+def test_a_race_redraws_only_the_axes_whose_layout_changed_and_matches_a_full_redraw():
+    r = RaceExplorer(race="fault", variant="unsafe-writeout", dpi=72)
+    partial = 0
+    for n in range(14):  # the timeline is drawn afresh at each step, the pte map is not
+        (r.migration_button if n % 3 else r.other_button).click()
+        partial += r._blit_cache["axes_redrawn"]
+        inc, full = pixels(r.png()), pixels(figure_png(r.figure()))
+        diff = np.abs(inc - full).max(axis=2)
+        # as the incremental redraw: identical but for a few antialiased edge pixels
+        assert (diff > 0).mean() < 0.002 and diff.max() < 64, f"step {n}"
+    assert partial >= 10
+
+
 # -- Stepper ---------------------------------------------------------------------------------
 def marked_line(stepper):
     m = re.search(r"▶\s*(\d+)", stepper.source_pane.value)
@@ -227,7 +240,9 @@ def marked_line(stepper):
 
 def test_stepper_shows_the_source_line_it_stopped_at():
     st = Stepper(**FAST)
-    assert st.stack[0][0] == "Kernel.start_migrate_pages.<locals>.path"
+    # the path's closure is named after the kernel function it models, never as Python
+    # names it (Kernel.start_migrate_pages.<locals>.path)
+    assert st.stack[0][0] == "migrate_to_node"
     for _ in range(12):
         ev = st.step_button.click() or st.last_event
         assert ev is not None
@@ -239,17 +254,17 @@ def test_stepper_shows_the_source_line_it_stopped_at():
         line = linecache.getline(filename, st.current_line)
         assert marked_line(st) == st.current_line
         assert "yield" in line or "yield" in linecache.getline(filename, st.current_line - 1)
-        assert st.current_function == code.gi_code.co_qualname
+        assert st.current_function == kernel_function(code.gi_code)
+        assert "<locals>" not in st.current_function
         assert f"#{ev.seq}" in st.event_pane.value
-    assert [f for f, _ in st.stack][:3] == [
-        "Kernel.start_migrate_pages.<locals>.path",
-        "migrate_pages",
-        "unmap_and_move",
-    ]
+    assert [f for f, _ in st.stack][:3] == ["migrate_to_node", "migrate_pages", "unmap_and_move"]
     assert repr(st).startswith("Stepper(task='migrate', steps=12, function=")
     # the static picture names the functions, without source lines that engine edits move
     html = st._repr_mimebundle_()["text/html"]
     assert "<code>unmap_and_move</code>" in html and "▶" not in html
+    shown = html + st.stack_pane.value + st.source_pane.value + repr(st)
+    assert "<locals>" not in shown and "&lt;locals&gt;" not in shown
+    assert st.figure()._suptitle.get_text().endswith(f"in {st.current_function}")
 
 
 def test_stepper_back_and_steps_trait_replay():
@@ -450,3 +465,242 @@ def test_rates_traits_bounded_and_a_sweep_can_be_cancelled():
     total = 3 * 2 * 50
     assert 0 < max(seen) < total and "cancelled after" in sr.message_pane.value
     assert not sr.run_button.disabled and sr.cancel_button.disabled
+
+
+# -- resolution and projection scale ---------------------------------------------------------
+@pytest.fixture
+def kit_scale():
+    """Restore the kit's display settings after a test that changes them."""
+    import widgets._base as base
+
+    saved = base.scale_settings()
+    try:
+        yield base
+    finally:
+        base._SETTINGS.update(saved)
+
+
+def png_size(png: bytes) -> tuple[int, int]:
+    return PIL.Image.open(io.BytesIO(png)).size
+
+
+def test_figures_are_rastered_at_their_size_on_screen_times_the_pixel_ratio(kit_scale):
+    kit_scale.set_scale(1.0, pixel_ratio=1.0)
+    lab = MigrationLab(dirty=True, sharers=2)
+    w, h = png_size(lab.png())
+    css = float(lab.image.layout.width.removesuffix("px"))
+    assert css == lab.css_width() <= w  # never scaled up on screen
+    assert w == int(9.6 * 96) and lab.figure().dpi == 96
+    lab.pixel_ratio = 2.0  # a hi-dpi screen: twice the pixels, the same size on screen
+    w2, h2 = png_size(lab.png())
+    assert (w2, h2) == (pytest.approx(2 * w, abs=1), pytest.approx(2 * h, abs=1))
+    assert float(lab.image.layout.width.removesuffix("px")) <= w2 / 2
+    assert lab.image.value == lab.png()
+
+
+def test_set_scale_reaches_every_widget_that_follows_the_kit(kit_scale):
+    kit_scale.set_scale(1.0, pixel_ratio=1.0)
+    lab, own = MigrationLab(), Stepper(scale=1.2)
+    race = RaceExplorer(view="all interleavings", scenario="anonymous page")
+    before = png_size(lab.png())[0], png_size(race.map_image.value)[0]
+    assert kit_scale.set_scale(2.0) == {"scale": 2.0, "pixel_ratio": 1.0}
+    assert lab.scale == 2.0 and race.scale == 2.0 and own.scale == 1.2
+    assert png_size(lab.image.value)[0] == pytest.approx(2 * before[0], abs=1)
+    assert png_size(race.map_image.value)[0] == pytest.approx(2 * before[1], abs=1)
+    assert MigrationLab(**FAST).scale == 2.0  # widgets made later start with it
+    lab.scale = 1.0  # its own now: the kit's setting no longer moves it
+    kit_scale.set_scale(1.5)
+    assert lab.scale == 1.0
+
+
+def test_set_scale_refuses_nonsense_before_changing_anything(kit_scale):
+    kit_scale.set_scale(1.0, pixel_ratio=1.0)
+    lab = MigrationLab(**FAST)
+    for bad, error in ((0, ValueError), (9, ValueError), ("big", TypeError), (True, TypeError)):
+        with pytest.raises(error, match="scale"):
+            kit_scale.set_scale(bad, pixel_ratio=2.0)
+    with pytest.raises(ValueError, match="pixel_ratio"):
+        kit_scale.set_scale(2.0, pixel_ratio=0.5)
+    assert kit_scale.scale_settings() == {"scale": 1.0, "pixel_ratio": 1.0}
+    assert lab.scale == 1.0
+    import traitlets
+
+    with pytest.raises(traitlets.TraitError):
+        lab.scale = 0.0
+
+
+def test_the_scale_comes_from_the_environment_as_pagemig_present_sets_it():
+    import json
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import json, widgets; from widgets import MigrationLab; lab = MigrationLab(); "
+        "print(json.dumps([widgets.scale_settings(), lab.scale, lab.figure().dpi]))"
+    )
+    env = {**os.environ, "PAGEMIG_SCALE": "1.6", "PAGEMIG_PIXEL_RATIO": "2"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    settings, scale, dpi = json.loads(out.stdout)
+    assert settings == {"scale": 1.6, "pixel_ratio": 2.0} and scale == 1.6
+    assert dpi == pytest.approx(96 * 1.6 * 2)
+    env["PAGEMIG_SCALE"] = "huge"  # not a number: the default, and no traceback
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.returncode == 0 and json.loads(out.stdout)[1] == 1.0, out.stderr
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: MigrationLab(dirty=True, sharers=2),
+        lambda: Stepper(),
+        lambda: RaceExplorer(),
+        lambda: SuccessRates(),
+    ],
+    ids=["MigrationLab", "Stepper", "RaceExplorer", "SuccessRates"],
+)
+def test_smallest_text_is_legible_at_projection_scale_and_not_below(kit_scale, make):
+    kit_scale.set_scale(1.0, pixel_ratio=1.0)
+    w = make()
+    small = w.legibility()
+    assert small["texts"] > 5 and small["min_text_css_px"] < kit_scale.MIN_TEXT_PX
+    kit_scale.set_scale(kit_scale.PROJECTION_SCALE)
+    big = w.legibility()
+    assert big["min_text_css_px"] >= kit_scale.MIN_TEXT_PX, big
+    assert big["min_line_css_px"] >= kit_scale.MIN_TEXT_PX, big
+    assert big["png"][0] >= w.css_width()
+    # what the page is told (the browser test reads it): the last full draw's figures
+    w.redraw() if w.render else None
+    w.png()
+    pane = w.legibility_pane.value
+    assert 'class="pagemig-legibility"' in pane
+    shown = float(re.search(r'data-min-text-px="([\d.]+)"', pane).group(1))
+    assert shown == pytest.approx(big["min_text_px"], abs=0.01)
+    assert w.legibility_pane in w.children
+
+
+def test_a_reported_device_pixel_ratio_rerasters_the_figure(kit_scale):
+    kit_scale.set_scale(1.0, pixel_ratio=1.0)
+    lab = MigrationLab()
+    if lab._probe is None:
+        pytest.fail("anywidget is not installed: the pixel ratio probe is missing")
+    assert lab._probe in lab.children
+    w = png_size(lab.image.value)[0]
+    lab._probe.ratio = 2.0  # what the probe's view sets from window.devicePixelRatio
+    assert lab.pixel_ratio == 2.0
+    assert png_size(lab.image.value)[0] == pytest.approx(2 * w, abs=1)
+    lab._probe.ratio = 1.0  # a second view on a plain screen: the sharper picture stays
+    assert lab.pixel_ratio == 2.0
+    kit_scale.set_scale(pixel_ratio=1.0)  # the browser's report wins over the setting
+    assert lab.pixel_ratio == 2.0
+
+
+# -- fast steps: next kernel function, next pte change, end of the pass ----------------------
+def all_ptes(kernel):
+    return {
+        (p.pid, vpn): (pte.kind, pte.pfn, pte.write)
+        for p in kernel.processes.values()
+        for vpn, pte in p.ptes.items()
+    }
+
+
+def pass_starts(events, name="migrate"):
+    return [
+        e.data["pass"]
+        for e in events
+        if e.task == name and e.func == "migrate_pages" and "pages" in e.data
+    ]
+
+
+@pytest.mark.parametrize("kind", ["lab", "stepper", "race"])
+def test_fast_steps_stop_where_they_say(kind):
+    w = {
+        "lab": lambda: MigrationLab(dirty=True, sharers=2, **FAST),
+        "stepper": lambda: Stepper(**FAST),
+        "race": lambda: RaceExplorer(**FAST),
+    }[kind]()
+
+    def path():  # Back rebuilds the machine: the path is a new task then
+        return w.migration if kind == "race" else w.task
+
+    steps = (lambda: len(w.history)) if kind == "race" else (lambda: w.steps)
+    # next kernel function: each press ends in another function than it started in
+    seen = []
+    for _ in range(6):
+        before, n0 = stack_top(path()), steps()
+        n = w.next_function_button.click() or steps() - n0
+        assert n >= 1 and steps() == n0 + n
+        assert stack_top(path()) != before, w.message
+        assert f"is in {stack_top(path())}" in w.message
+        seen.append(stack_top(path()))
+    assert "try_to_unmap" in seen  # past the set-up in a few presses, not ~30 Steps
+    # next pte change: the step that changed a pte, not one later
+    for _ in range(2):
+        k = w.kernel
+        before, n0 = all_ptes(k), steps()
+        w.next_pte_button.click()
+        assert all_ptes(k) != before and "pte at 0x" in w.message
+        if kind != "race":  # replaying one step fewer shows the ptes as they were
+            w.back_button.click()
+            assert all_ptes(w.kernel) == before or steps() - n0 > 1
+            w.step_to("pte")
+    # end of the pass: stops at the step that began the next pass (or ended the call)
+    k = w.kernel
+    started = pass_starts(k.trace.events)
+    w.end_of_pass_button.click()
+    now = pass_starts(w.kernel.trace.events)
+    assert len(now) == len(started) + 1 and now[-1] == (started[-1] + 1 if started else 0)
+    assert w.kernel.trace.events[-1].func == "migrate_pages", w.message
+    # to the end: each press is bounded and says when the path has finished
+    for _ in range(12):
+        w.end_of_pass_button.click()
+        if path().done:
+            break
+    assert path().done and "finished" in w.message
+    n0 = steps()
+    for b in (w.next_function_button, w.next_pte_button, w.end_of_pass_button):
+        b.click()
+        assert steps() == n0
+    step = w.migration_button if kind == "race" else w.step_button
+    assert w.next_function_button.disabled == step.disabled
+
+
+def stack_top(task):
+    from widgets._base import path_function
+
+    return path_function(task)
+
+
+def test_fast_steps_are_bounded_and_refuse_an_unknown_target():
+    from widgets._base import fast_step
+
+    lab = MigrationLab(dirty=True, sharers=2, **FAST)
+    n, msg = fast_step(lab.kernel, lab.task, lab.scenario.processes, "pass", lab._advance, 2)
+    assert n == 2 and "stopped after 2 steps without reaching the end of the pass" in msg
+    with pytest.raises(ValueError, match="target must be one of"):
+        lab.step_to("somewhere")
+    assert lab.steps == 2  # refused before stepping
+
+
+def test_a_fast_step_on_a_path_that_sleeps_for_ever_stops_and_says_why():
+    sc = build_scenario("file linear", sharers=1)
+    k = sc.kernel
+    k.start_lock_holder(sc.page, hold=None)  # holds the lock until someone sleeps on it
+    st = Stepper(task_factory=lambda kk: kk.start_lock_holder(sc.page, hold=None), kernel=k, **FAST)
+    n = st.step_to("pte")  # no pte ever changes: the paths finish or sleep; no hang
+    assert n < 2000 and st.message
+    assert "nothing more could run" in st.message or "finished" in st.message
+
+
+def test_fast_steps_follow_a_replayed_schedule():
+    r = RaceExplorer(view="all interleavings", scenario="anonymous page", **FAST)
+    r.select_cell(*r.map_cells[-1].cell)
+    total = len(r.selected_schedule)
+    r.end_of_pass_button.click()
+    assert 0 < r.replayed <= total and r.history and len(r.history) == r.replayed
+    for _ in range(20):
+        if r.replayed >= total or r.migration.done:
+            break
+        r.next_pte_button.click()
+    assert r.replayed <= total

@@ -7,7 +7,11 @@ compositions whose settings are traits and which display in one line::
     MigrationLab(mapping="file nonlinear", dirty=True, sharers=2)
 
 Figures reach the page as PNG bytes in an ``ipywidgets.Image`` (rendered with Agg),
-so stored notebooks re-execute under nbval without marking cells.
+so stored notebooks re-execute under nbval without marking cells. They are rasterised at
+the screen's resolution; for a projector, ``widgets.set_scale(widgets.PROJECTION_SCALE)``
+(or ``PAGEMIG_SCALE=1.6`` in the kernel's environment, as ``pagemig present --scale``
+sets it) shows every figure larger, its smallest text at least ``MIN_TEXT_PX`` (14) CSS
+pixels high.
 
 The names below are imported when first used, so that ``widgets.quiz`` and
 ``widgets.exercises`` (the exercises and their solvers, which ``pagemig homework``
@@ -34,6 +38,10 @@ _WHERE = {
     "SuccessRates": ".rates",
     "Stepper": ".stepper",
     "ExerciseWidget": ".exercise_widget",
+    "set_scale": "._base",
+    "scale_settings": "._base",
+    "PROJECTION_SCALE": "._base",
+    "MIN_TEXT_PX": "._base",
     "exercise": ".exercise_widget",
 }
 
@@ -53,6 +61,10 @@ __all__ = [
     "SuccessRates",
     "ExerciseWidget",
     "exercise",
+    "set_scale",
+    "scale_settings",
+    "PROJECTION_SCALE",
+    "MIN_TEXT_PX",
     "PALETTE",
     "NODE_COLOURS",
     "STATE_COLOURS",

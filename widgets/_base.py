@@ -2,6 +2,22 @@
 for an ``ipywidgets.Image``, a stable text repr, and a static picture for pages
 without a kernel (HTML export, a repository viewer).
 
+Resolution and projection scale. A widget's figure is shown ``scale`` times its size
+in CSS inches (96 CSS px per inch) and rasterised at that size times the screen's
+``pixel_ratio`` (the browser's ``devicePixelRatio``, which a hidden probe in each widget
+reports, where anywidget is installed), so the PNG is never scaled up on screen. The kit
+setting::
+
+    import widgets
+    widgets.set_scale(widgets.PROJECTION_SCALE)   # every widget, shown and to come
+
+or the environment variable ``PAGEMIG_SCALE`` (read when the kit is imported: this is
+what ``pagemig present --scale`` sets for the kernel) choose the scale; each widget also
+has a ``scale`` trait of its own. At :data:`PROJECTION_SCALE` the smallest text of every
+figure is at least :data:`MIN_TEXT_PX` CSS pixels high (its font size on screen);
+:meth:`FigureWidgetMixin.legibility` measures it, and each widget carries the last
+measurement into the page (``.pagemig-legibility``) for the browser tests.
+
 Why PNG in an Image and not an Output widget: an Output widget that captures a plot
 leaks ``clear_output`` and stream messages into the cell's stored outputs, which
 nbval then compares; an Image's value travels as widget state, which nbval ignores.
@@ -13,11 +29,15 @@ import base64
 import hashlib
 import html
 import io
+import math
+import os
 import time
+import weakref
 
 import ipywidgets as ipw
 import numpy as np
 import PIL.Image
+import traitlets
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
@@ -27,14 +47,154 @@ from matplotlib.spines import Spine
 from matplotlib.text import Annotation, Text
 from matplotlib.transforms import Bbox
 
-DEFAULT_DPI = 72
+# dpi=None (the default of every widget): the resolution follows scale and pixel ratio
+DEFAULT_DPI = None
+CSS_PX_PER_INCH = 96.0  # a CSS inch
+SCALE_ENV = "PAGEMIG_SCALE"
+PIXEL_RATIO_ENV = "PAGEMIG_PIXEL_RATIO"
+# The scale for a projector at 1920x1080: the kit's smallest text (matplotlib's
+# "x-small", 0.694 x 10 pt) is then 0.694 * 10 * 96/72 * 1.6 = 14.8 CSS px high.
+PROJECTION_SCALE = 1.6
+MIN_TEXT_PX = 14.0  # the legibility floor at PROJECTION_SCALE (CSS px, font size)
+SCALE_RANGE = (0.25, 4.0)
+PIXEL_RATIO_RANGE = (1.0, 4.0)
 
 
-def new_figure(figsize, dpi=DEFAULT_DPI) -> Figure:
-    """A Figure with its own Agg canvas, outside pyplot."""
+def _env_number(name: str, lo: float, hi: float) -> float | None:
+    """A number from the environment, or None when unset or not a number in [lo, hi]."""
+    raw = os.environ.get(name, "").strip()
+    try:
+        value = float(raw)
+    except ValueError:
+        return None
+    return value if lo <= value <= hi else None
+
+
+_SETTINGS = {
+    "scale": _env_number(SCALE_ENV, *SCALE_RANGE) or 1.0,
+    "pixel_ratio": _env_number(PIXEL_RATIO_ENV, *PIXEL_RATIO_RANGE) or 1.0,
+}
+_LIVE: weakref.WeakSet = weakref.WeakSet()  # the widgets that follow the kit's setting
+
+
+def _check(name, value, lo, hi) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise TypeError(f"{name} must be a number, not {value!r}")
+    if not lo <= value <= hi:
+        raise ValueError(f"{name} must be between {lo:g} and {hi:g}, not {value:g}")
+    return float(value)
+
+
+def set_scale(scale: float | None = None, *, pixel_ratio: float | None = None) -> dict:
+    """Set the kit's projection scale (and, optionally, the pixel ratio to assume until a
+    browser reports its own); every widget shown that follows the kit redraws at once,
+    and widgets made later start with it. Returns the settings now in force.
+
+    ``scale``: how many times its size in CSS inches a figure is shown (1: a laptop;
+    :data:`PROJECTION_SCALE`, 1.6: a projector at 1920x1080, smallest text >= 14 px).
+    A widget given ``scale=`` of its own, or whose ``scale`` trait was set, keeps it.
+    """
+    checked = {}
+    if scale is not None:
+        checked["scale"] = _check("scale", scale, *SCALE_RANGE)
+    if pixel_ratio is not None:
+        checked["pixel_ratio"] = _check("pixel_ratio", pixel_ratio, *PIXEL_RATIO_RANGE)
+    _SETTINGS.update(checked)
+    for w in list(_LIVE):
+        if "scale" in checked and getattr(w, "_follows_kit", False):
+            w._set_scale_from_kit(checked["scale"])
+        if "pixel_ratio" in checked and not getattr(w, "_ratio_reported", False):
+            w.pixel_ratio = checked["pixel_ratio"]
+    return scale_settings()
+
+
+def scale_settings() -> dict:
+    """The kit's display settings: {"scale": ..., "pixel_ratio": ...}."""
+    return dict(_SETTINGS)
+
+
+def new_figure(figsize, dpi=None) -> Figure:
+    """A Figure with its own Agg canvas, outside pyplot (``dpi`` None: the kit's
+    resolution, ``CSS_PX_PER_INCH`` x scale x pixel ratio)."""
+    if dpi is None:
+        dpi = CSS_PX_PER_INCH * _SETTINGS["scale"] * _SETTINGS["pixel_ratio"]
     fig = Figure(figsize=figsize, dpi=dpi)
     FigureCanvasAgg(fig)
     return fig
+
+
+class TextRecorder:
+    """While in a ``with``: every piece of text ``renderer`` draws, as (font size in pixels
+    of the raster, line height in pixels, the text) in ``seen``. The line height is the
+    height of matplotlib's own extent of one line at that font ("lp": ascender to
+    descender)."""
+
+    def __init__(self, renderer):
+        self.renderer = renderer
+        self.seen: list = []
+        self._metrics: dict = {}
+
+    def __enter__(self):
+        r = self.renderer
+        original = r.draw_text
+
+        def record(gc, x, y, s, prop, angle, ismath=False, mtext=None):
+            if str(s).strip():
+                key = prop.get_size_in_points()
+                if key not in self._metrics:
+                    self._metrics[key] = r.get_text_width_height_descent("lp", prop, False)[1]
+                self.seen.append((key * r.dpi / 72.0, self._metrics[key], str(s)))
+            return original(gc, x, y, s, prop, angle, ismath=ismath, mtext=mtext)
+
+        r.draw_text = record
+        return self
+
+    def __exit__(self, *exc):
+        del self.renderer.draw_text
+        return False
+
+
+def text_sizes(fig: Figure) -> list[tuple[float, float, str]]:
+    """Draw ``fig`` whole; every piece of text drawn (see :class:`TextRecorder`)."""
+    with TextRecorder(fig.canvas.get_renderer()) as rec:
+        fig.canvas.draw()
+    return rec.seen
+
+
+def measure_text(fig: Figure, css_width: float | None = None, sizes=None) -> dict:
+    """The smallest text of ``fig`` (``sizes`` as :func:`text_sizes` gives, drawn now if
+    not given), in raster pixels and, for a figure shown ``css_width`` CSS pixels wide
+    (default: its natural size), in CSS pixels."""
+    width, height = fig.canvas.get_width_height(physical=True)
+    sizes = text_sizes(fig) if sizes is None else sizes
+    css_width = css_width or width
+    per_px = css_width / width
+    if not sizes:
+        return {"png": (width, height), "css_width": css_width, "texts": 0}
+    em, line, text = min(sizes)
+    return {
+        "png": (width, height),
+        "css_width": css_width,
+        "texts": len(sizes),
+        "min_text_px": em,
+        "min_line_px": min(h for _e, h, _t in sizes),
+        "min_text": text,
+        "min_text_css_px": em * per_px,
+        "min_line_css_px": min(h for _e, h, _t in sizes) * per_px,
+    }
+
+
+def legibility_html(name: str, m: dict) -> str:
+    """A hidden marker with a measurement (see :func:`measure_text`) for the page."""
+    if "min_text_px" not in m:
+        return f'<span class="pagemig-legibility" data-figure="{esc(name)}" data-texts="0"></span>'
+    return (
+        f'<span class="pagemig-legibility" data-figure="{esc(name)}" '
+        f'data-png-width="{m["png"][0]}" data-png-height="{m["png"][1]}" '
+        f'data-css-width="{m["css_width"]:.1f}" data-texts="{m["texts"]}" '
+        f'data-min-text-px="{m["min_text_px"]:.3f}" data-min-line-px="{m["min_line_px"]:.3f}" '
+        f'data-min-text="{esc(m["min_text"][:60])}"></span>'
+    )
 
 
 def set_title(fig: Figure, text: str) -> None:
@@ -139,10 +299,20 @@ def _extent(a, sig, renderer, width, height, known):
     whole = (0, 0, width, height)
     try:
         if sig[0] == "arrow":  # an arrow between two boxes: where its patch lies
-            for end, esig in ((a.xycoords, sig[1]), (a.anncoords, sig[2])):
+            ends = [
                 _extent(end, esig, renderer, width, height, known)  # places the boxes
+                for end, esig in ((a.xycoords, sig[1]), (a.anncoords, sig[2]))
+            ]
             a.update_positions(renderer)
-            ext = _pixels(a.arrow_patch.get_window_extent(renderer), width, height, pad=1)
+            patch = _pixels(a.arrow_patch.get_window_extent(renderer), width, height, pad=1)
+            # an arrow between two boxes lies within the box that holds both (and its head)
+            boxes = [*ends, patch]
+            ext = (
+                min(b[0] for b in boxes),
+                min(b[1] for b in boxes),
+                max(b[2] for b in boxes),
+                max(b[3] for b in boxes),
+            )
         elif isinstance(a, Rectangle):
             corners = a.get_patch_transform().transform([(0, 0), (1, 1)])
             bb = Bbox(a.get_data_transform().transform(corners))
@@ -153,6 +323,16 @@ def _extent(a, sig, renderer, width, height, known):
                 width,
                 height,
             )
+        elif isinstance(a, LineCollection):  # its window extent is the whole figure
+            segs = [np.asarray(seg, float) for seg in a.get_segments() if len(seg)]
+            if not segs:
+                ext = (0, 0, 0, 0)
+            else:
+                pts = a.get_transform().transform(np.concatenate(segs))
+                widths = a.get_linewidths()
+                half = (max(widths) if len(widths) else 1.0) * renderer.dpi / 72.0 / 2 + 1
+                lo, hi = pts.min(axis=0) - half, pts.max(axis=0) + half
+                ext = _pixels(Bbox.from_extents(lo[0], lo[1], hi[0], hi[1]), width, height)
         else:
             bb = a.get_window_extent(renderer)
             if isinstance(a, Text) and a.get_bbox_patch() is not None:
@@ -179,6 +359,8 @@ def blit_png(fig: Figure, cache: dict, extra=()) -> bytes:
     artists that actually changed are restored and redrawn, together with every
     artist that touches those regions. The picture is a full redraw's, but for the
     antialiased pixel where a tick mark meets an image or a bar.
+    When only some Axes changed their layout (a plot drawn afresh each time, like the
+    timeline), only those are drawn whole into the background (``axes_redrawn``).
     Otherwise the figure is drawn whole and the background cached again. ``cache``
     is the caller's dict for that.
     """
@@ -186,11 +368,21 @@ def blit_png(fig: Figure, cache: dict, extra=()) -> bytes:
     key = _layout_key(fig)
     dynamic = _dynamic(fig) + list(extra)
     width, height = canvas.get_width_height(physical=True)
-    if cache.get("key") != key or "background" not in cache:
+    full = cache.get("key") != key or "background" not in cache
+    if full and _redraw_changed_axes(fig, cache, key, dynamic, width, height):
+        full = False  # only the axes whose layout changed were drawn whole
+        cache["axes_redrawn"] = True
+        renderer = canvas.get_renderer()
+        items = _items(dynamic, renderer, width, height, cache["extents"])
+        redraw = list(range(len(dynamic)))
+    elif full:
+        cache["axes_redrawn"] = False
         for a in dynamic:
             a.set_animated(True)
+        recorder = TextRecorder(canvas.get_renderer())
         try:
-            canvas.draw()
+            with recorder:
+                canvas.draw()
         finally:
             for a in dynamic:
                 a.set_animated(False)
@@ -200,7 +392,9 @@ def blit_png(fig: Figure, cache: dict, extra=()) -> bytes:
         redraw = list(range(len(dynamic)))
         renderer = canvas.get_renderer()
         items = _items(dynamic, renderer, width, height, cache["extents"])
+        _remember_axes(fig, cache, renderer, width, height)
     else:
+        cache["axes_redrawn"] = False
         renderer = canvas.get_renderer()
         items = _items(dynamic, renderer, width, height, cache["extents"])
         before = list(cache.get("items", []))
@@ -224,18 +418,83 @@ def blit_png(fig: Figure, cache: dict, extra=()) -> bytes:
         if not redraw and not regions and "png" in cache:
             cache["items"] = items
             cache["redrawn"] = 0
+            cache["full"] = False
             return cache["png"]
         buf = np.asarray(canvas.buffer_rgba())
         bg = cache["background"]
         for x0, y0, x1, y1 in regions:
             buf[y0:y1, x0:x1] = bg[y0:y1, x0:x1]
-    for i in redraw:
-        dynamic[i].draw(renderer)
+    if full:  # the texts of a full draw: the static ones, then every changing one
+        with recorder:
+            for i in redraw:
+                dynamic[i].draw(renderer)
+        cache["texts"] = recorder.seen
+    else:
+        for i in redraw:
+            dynamic[i].draw(renderer)
+    cache["full"] = full
     cache["items"] = items
     cache["redrawn"] = len(redraw)
     cache["redrawn_items"] = [items[i] for i in redraw]
     cache["png"] = canvas_png(canvas)
     return cache["png"]
+
+
+def _remember_axes(fig, cache, renderer, width, height) -> None:
+    """What a partial redraw needs to know of the last draw: each axes, its layout key and
+    the pixel box of everything it draws (ticks, labels, legend)."""
+    cache["axes"] = [id(ax) for ax in fig.axes]
+    cache["tight"] = [_pixels(ax.get_tightbbox(renderer), width, height, pad=3) for ax in fig.axes]
+
+
+def _redraw_changed_axes(fig, cache, key, dynamic, width, height) -> bool:
+    """When some axes changed their layout (a plot drawn afresh, e.g. the timeline) and
+    the others kept theirs: draw only the changed axes whole into the cached background,
+    then leave every changing artist to be drawn (as after a full draw). False (nothing
+    done) when that cannot be done exactly: other axes, another size, axes whose boxes
+    overlap."""
+    old = cache.get("key")
+    if (
+        old is None
+        or "background" not in cache
+        or cache.get("axes") != [id(ax) for ax in fig.axes]
+        or cache["background"].shape[:2] != (height, width)
+        or fig.patch.get_facecolor()[3] != 1.0
+    ):
+        return False
+    changed = [i for i, (a, b) in enumerate(zip(old, key)) if a != b]
+    if not changed or len(changed) == len(key):
+        return False
+    canvas = fig.canvas
+    renderer = canvas.get_renderer()
+    new_tight = {
+        i: _pixels(fig.axes[i].get_tightbbox(renderer), width, height, pad=3) for i in changed
+    }
+    boxes = [cache["tight"][i] for i in changed] + list(new_tight.values())
+    others = [cache["tight"][j] for j in range(len(key)) if j not in changed]
+    if any(_overlap(b, o) for b in boxes for o in others):
+        return False
+    for a in dynamic:
+        a.set_animated(True)
+    try:
+        buf = np.asarray(canvas.buffer_rgba())
+        bg = cache["background"]
+        buf[:] = bg
+        face = np.round(np.asarray(fig.patch.get_facecolor()) * 255).astype(np.uint8)
+        for x0, y0, x1, y1 in boxes:
+            buf[y0:y1, x0:x1] = face
+        for i in changed:
+            fig.axes[i].draw(renderer)
+        for x0, y0, x1, y1 in boxes:
+            bg[y0:y1, x0:x1] = buf[y0:y1, x0:x1]
+    finally:
+        for a in dynamic:
+            a.set_animated(False)
+    cache["key"] = key
+    cache["extents"] = {}
+    for i, t in new_tight.items():
+        cache["tight"][i] = t
+    return True
 
 
 def _items(dynamic, renderer, width, height, known):
@@ -250,30 +509,176 @@ def esc(text) -> str:
     return html.escape(str(text), quote=True)
 
 
-class FigureWidgetMixin:
+def _pixel_ratio_probe():
+    """A hidden widget whose view reports the browser's ``devicePixelRatio`` (and its
+    changes: another screen, the browser's zoom) in its ``ratio`` trait; None where
+    anywidget is not installed (the kit then assumes ``pixel_ratio`` as set)."""
+    global _PROBE_CLASS
+    if _PROBE_CLASS is None:
+        try:
+            import anywidget
+        except ImportError:
+            _PROBE_CLASS = False
+        else:
+
+            class PixelRatioProbe(anywidget.AnyWidget):
+                _esm = """
+                export default {
+                  render({ model, el }) {
+                    let query = null;
+                    const report = () => {
+                      const r = window.devicePixelRatio || 1;
+                      if (model.get("ratio") !== r) {
+                        model.set("ratio", r);
+                        model.save_changes();
+                      }
+                      if (query) query.removeEventListener("change", report);
+                      query = window.matchMedia(`(resolution: ${r}dppx)`);
+                      query.addEventListener("change", report);
+                    };
+                    report();
+                    return () => query && query.removeEventListener("change", report);
+                  }
+                };"""
+                ratio = traitlets.Float(0.0).tag(sync=True)  # 0: no view has reported
+
+            _PROBE_CLASS = PixelRatioProbe
+    if _PROBE_CLASS is False:
+        return None
+    return _PROBE_CLASS(layout=ipw.Layout(display="none"))
+
+
+_PROBE_CLASS = None
+
+
+class FigureWidgetMixin(traitlets.HasTraits):
     """For ipywidgets containers that show one Figure as ``self.image``.
 
-    Every widget of the kit takes ``dpi`` (72) and ``render``: True (the default)
-    rasterises each change at once and sends the PNG to the page; False only marks
-    the picture stale, and ``figure()`` (the matplotlib Figure) or ``png()`` bring it
-    up to date when called (tests and scripts that look at the artists).
+    Every widget of the kit takes ``dpi`` and ``render``. ``dpi`` None (the default)
+    rasterises at ``CSS_PX_PER_INCH x scale x pixel_ratio`` and shows the picture
+    ``CSS_PX_PER_INCH x scale`` pixels per inch wide (never scaled up on screen); a
+    number fixes the raster's dpi and shows it at its natural size (tests use small ones
+    for speed). ``render``: True (the default) rasterises each change at once and sends
+    the PNG to the page; False only marks the picture stale, and ``figure()`` (the
+    matplotlib Figure) or ``png()`` bring it up to date when called.
+
+    Traits: ``scale`` (the projection scale: see :func:`set_scale`; setting it here
+    detaches the widget from the kit's setting) and ``pixel_ratio`` (the screen's
+    devicePixelRatio: the browser reports it through a hidden probe where anywidget is
+    installed). ``legibility()`` measures the smallest text of the picture.
 
     Subclasses call ``_init_figure`` in ``__init__``, implement ``_draw(fig)`` (draw the
     current state into the reused Figure) and ``_static_text()`` (the text panes, as
     HTML, for the static picture).
     """
 
-    def _init_figure(self, figsize, dpi, render=True):
-        self._fig = new_figure(figsize, dpi)
+    scale = traitlets.Float(1.0, min=SCALE_RANGE[0], max=SCALE_RANGE[1])
+    pixel_ratio = traitlets.Float(1.0, min=PIXEL_RATIO_RANGE[0], max=PIXEL_RATIO_RANGE[1])
+
+    def _init_figure(self, figsize, dpi, render=True, scale=None):
+        self._fixed_dpi = dpi
+        self._follows_kit = scale is None
+        self._ratio_reported = False
+        self._setting_scale = True
+        try:
+            self.scale = _SETTINGS["scale"] if scale is None else scale
+            self.pixel_ratio = _SETTINGS["pixel_ratio"]
+        finally:
+            self._setting_scale = False
+        self._fig = new_figure(figsize, self._dpi())
         self.image = ipw.Image(format="png", layout=ipw.Layout(max_width="100%"))
+        self.image.add_class("pagemig-figure")
         self._png = b""
         self._blit_cache: dict = {}
         self.timings: dict = {}
+        self.last_legibility: dict = {}
         # render=False: redraws only mark the picture stale; figure() and png() bring it
         # up to date when asked (for tests and scripts that look at the Figure)
         self.render = render
         self._fig_stale = self._png_stale = True
+        self.legibility_pane = ipw.HTML(layout=ipw.Layout(display="none"))
+        self._kit_extras = [self.legibility_pane]
+        probe = _pixel_ratio_probe()
+        if probe is not None:
+            probe.observe(self._on_reported_ratio, names=["ratio"])
+            self._kit_extras.append(probe)
+        self._probe = probe
+        self._size_image()
+        self.observe(self._on_resolution, names=["scale", "pixel_ratio"])
+        self.observe(self._keep_extras, names=["children"])
+        _LIVE.add(self)
 
+    # -- resolution ------------------------------------------------------------------------
+    def _dpi(self) -> float:
+        if self._fixed_dpi is not None:
+            return float(self._fixed_dpi)
+        return CSS_PX_PER_INCH * self.scale * self.pixel_ratio
+
+    def css_width(self, fig=None) -> float:
+        """The width, in CSS pixels, the widget asks the page to show its figure at."""
+        fig = fig or self._fig
+        width = fig.canvas.get_width_height(physical=True)[0]
+        if self._fixed_dpi is not None:
+            return float(width)
+        # the raster's width over the pixel ratio, whole pixels down: never scaled up
+        return float(math.floor(width / self.pixel_ratio))
+
+    def _size_image(self, image=None, fig=None):
+        image = image or self.image
+        if self._fixed_dpi is None:
+            image.layout.width = f"{self.css_width(fig):.0f}px"
+            image.layout.height = "auto"
+
+    def _set_scale_from_kit(self, value):
+        self._setting_scale = True
+        try:
+            self.scale = value
+        finally:
+            self._setting_scale = False
+
+    def _on_resolution(self, change):
+        if change["name"] == "scale" and not self._setting_scale:
+            self._follows_kit = False  # a scale of its own
+        dpi = self._dpi()
+        if dpi != self._fig.dpi:
+            self._fig.set_dpi(dpi)
+            self._blit_cache.clear()
+            self._png_stale = True
+            self._on_dpi_changed()
+        self._size_image()
+        if self._png_stale and self.render:
+            self._rasterise()
+
+    def _on_dpi_changed(self):
+        """Other figures a widget shows (e.g. the race map) follow the new resolution."""
+
+    def _on_reported_ratio(self, change):
+        ratio = change["new"]
+        if ratio and ratio > 0:
+            self._ratio_reported = True
+            lo, hi = PIXEL_RATIO_RANGE
+            # the largest ratio any view of the widget reported so far
+            self.pixel_ratio = max(self.pixel_ratio, min(max(ratio, lo), hi))
+
+    def _keep_extras(self, change):
+        kids = list(change["new"])
+        missing = [w for w in self._kit_extras if w not in kids]
+        if missing:
+            self.children = kids + missing
+
+    def legibility(self) -> dict:
+        """The smallest text of the figure as drawn now: its font size in pixels of the
+        PNG (``min_text_px``) and on screen at the widget's size (``min_text_css_px``), the
+        height of a line of it (``min_line_px``, ``min_line_css_px``: matplotlib's extent,
+        ascender to descender), the text itself, the PNG's size and the CSS width.
+        Compare ``min_text_css_px`` with ``MIN_TEXT_PX``."""
+        fig = self.figure()
+        m = measure_text(fig, self.css_width())
+        self._blit_cache.clear()  # the measurement drew the whole figure
+        self._png_stale = True
+        return m
+
+    # -- drawing ---------------------------------------------------------------------------
     def figure(self) -> Figure:
         """The matplotlib Figure the widget shows, drawn from the current state."""
         if self._fig_stale:
@@ -304,6 +709,12 @@ class FigureWidgetMixin:
         self._png = blit_png(fig, self._blit_cache, self._extra_dynamic())
         self.image.value = self._png
         self._png_stale = False
+        if self._blit_cache.get("full"):
+            m = measure_text(fig, self.css_width(), self._blit_cache.get("texts", []))
+            self.last_legibility = m
+            html_ = legibility_html("main", m)
+            if self.legibility_pane.value != html_:
+                self.legibility_pane.value = html_
         self.timings["render"] = time.perf_counter() - t1
 
     def _extra_dynamic(self):
@@ -401,3 +812,178 @@ def message_html(text: str, level: str = "info") -> str:
         return ""
     colour = {"info": "#0072B2", "warn": "#D55E00"}.get(level, "#000000")
     return f'<div class="pagemig-message" style="color:{colour}">{esc(text)}</div>'
+
+
+# -- kernel functions and fast steps ----------------------------------------------------------
+def generator_stack(gen) -> list[tuple]:
+    """[(code, lineno), ...] from the outermost generator to the innermost, following
+    ``gi_yieldfrom``; empty when the generator has finished."""
+    out = []
+    while gen is not None and getattr(gen, "gi_frame", None) is not None:
+        out.append((gen.gi_code, gen.gi_frame.f_lineno))
+        gen = getattr(gen, "gi_yieldfrom", None)
+    return out
+
+
+# The kernel paths started by a closure of the engine, and the kernel function each models.
+KERNEL_PATHS = {
+    # isolate the pages, then migrate_pages(list, new_node_page, node), as migrate_to_node
+    # does for a process's pages
+    "start_migrate_pages": "migrate_to_node",
+    "start_writeback": "write_one_page",
+    "start_lock_holder": "lock_page",
+}
+
+
+def kernel_function(code) -> str:
+    """The kernel function a frame of a kernel path models, as captions name it: the
+    function's own name (``migrate_pages``; a method of the machine without its class,
+    ``lock_page``), and for a path the engine starts as a closure
+    (``Kernel.start_migrate_pages.<locals>.path``) the kernel function that path models
+    (``migrate_to_node``)."""
+    qualname = code.co_qualname
+    if ".<locals>." in qualname:
+        outer = qualname.split(".<locals>.")[0].rsplit(".", 1)[-1]
+        if outer in KERNEL_PATHS:
+            return KERNEL_PATHS[outer]
+        return outer.removeprefix("start_") if outer.startswith("start_") else code.co_name
+    return qualname.removeprefix("Kernel.")
+
+
+def path_function(task) -> str | None:
+    """The kernel function ``task`` is in now (its innermost frame), None once it ended."""
+    frames = generator_stack(task.gen) if task is not None else []
+    return kernel_function(frames[-1][0]) if frames else None
+
+
+FAST_STEP_LIMIT = 2000  # steps one fast-step click takes at most (it never hangs)
+FAST_TARGETS = {
+    "function": "the next kernel function",
+    "pte": "the next change of a pte",
+    "pass": "the end of the pass",
+}
+
+
+def pte_state(processes) -> dict:
+    """Every pte of ``processes``: {(pid, virtual page): its fields}."""
+    out = {}
+    for p in processes:
+        if not getattr(p, "alive", True):
+            continue
+        for vpn, pte in p.ptes.items():
+            if pte.kind != "none":
+                out[(p.pid, vpn)] = tuple(getattr(pte, s) for s in type(pte).__slots__)
+    return out
+
+
+def _pte_words(fields) -> str:
+    if fields is None:
+        return "none"
+    kind, pfn = fields[0], fields[1]
+    if kind == "present":
+        return f"present (pfn {pfn})"
+    if kind == "migration":
+        return f"a migration entry (pfn {pfn})"
+    return kind
+
+
+def pte_change(before: dict, after: dict) -> str:
+    """The first pte that differs, in words (``pid 2's pte at 0x10003000: present (pfn 5)
+    -> a migration entry (pfn 5)``), and how many others changed with it."""
+    from pagemig.constants import PAGE_SHIFT
+
+    changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+    if not changed:
+        return ""
+    pid, vpn = changed[0]
+    more = f" (and {len(changed) - 1} more)" if len(changed) > 1 else ""
+    return (
+        f"pid {pid}'s pte at {vpn << PAGE_SHIFT:#x}: {_pte_words(before.get((pid, vpn)))} -> "
+        f"{_pte_words(after.get((pid, vpn)))}{more}"
+    )
+
+
+def _pass_events(events, name):
+    """The migrate_pages events of task ``name`` that start a pass or end the call."""
+    for e in events:
+        if e.task == name and e.func == "migrate_pages" and isinstance(e.data, dict):
+            if "pages" in e.data and "pass" in e.data:
+                yield e, e.data["pass"]
+            elif "succeeded" in e.data or e.data.get("rc") == -12:
+                yield e, None  # done
+
+
+def check_target(target) -> None:
+    """A fast step's target must be one of FAST_TARGETS (refused before anything changes)."""
+    if target not in FAST_TARGETS:
+        raise ValueError(f"target must be one of {', '.join(FAST_TARGETS)}, not {target!r}")
+
+
+def fast_step(kernel, task, processes, target: str, advance, limit: int = FAST_STEP_LIMIT):
+    """Step with ``advance()`` (one step of the machine; None when nothing could run) until
+    ``target`` is reached: "function" (``task`` is in another kernel function, or ended),
+    "pte" (a pte of ``processes`` changed), "pass" (``task``'s migrate_pages pass ended:
+    the next one began, or the call returned). At most ``limit`` steps.
+
+    Returns (steps taken, message): what was reached, or why it stopped short (the path
+    ended, nothing could run, the limit)."""
+    check_target(target)
+    trace = kernel.trace.events
+    name = task.name if task is not None else None
+    func0 = path_function(task)
+    ptes0 = pte_state(processes) if target == "pte" else None
+    passes = list(_pass_events(trace, name)) if target == "pass" else []
+    pass0 = passes[-1][1] if passes and passes[-1][1] is not None else -1
+    # after the last pass (migrate_pages returned): the end of the path
+    to_the_end = target == "pass" and bool(passes) and passes[-1][1] is None
+    n = 0
+    while n < limit:
+        seen = len(trace)
+        if task is not None and task.done:
+            return n, _ended(task, n)
+        if advance() is None:
+            return n, (f"stopped after {n} step(s): nothing more could run" if n else "")
+        n += 1
+        if target == "function":
+            now = path_function(task)
+            if now != func0:
+                if now is None:
+                    return n, _ended(task, n)
+                return n, f"{n} step(s): {name} is in {now} (was {func0})"
+        elif target == "pte":
+            ptes = pte_state(processes)
+            if ptes != ptes0:
+                return n, f"{n} step(s): {pte_change(ptes0, ptes)}"
+        elif not to_the_end:
+            for e, p in _pass_events(trace[seen:], name):
+                if p is None:
+                    return n, f"{n} step(s): the last pass ended; {e.what}"
+                if p > pass0:
+                    ended = f"pass {pass0} ended" if pass0 >= 0 else "the first pass begins"
+                    return n, f"{n} step(s): {ended}; {e.what}"
+    return n, (
+        f"stopped after {limit} steps without reaching {FAST_TARGETS[target]} "
+        "(press again to go on)"
+    )
+
+
+def _ended(task, n: int) -> str:
+    res = f"stopped: {task.error}" if task.error is not None else f"returned {task.result!r}"
+    return f"{n} step(s): {task.name} has finished ({res})" if n else f"{task.name} has finished"
+
+
+FAST_LABELS = {"function": "Next function", "pte": "Next pte change", "pass": "End of pass"}
+
+
+def fast_buttons(widget) -> dict:
+    """The three fast-step buttons of a widget with ``step_to(target)``: {target: Button}."""
+    out = {}
+    for target, label in FAST_LABELS.items():
+        b = ipw.Button(
+            description=label,
+            tooltip=f"step to {FAST_TARGETS[target]} (at most {FAST_STEP_LIMIT} steps)",
+            layout=ipw.Layout(width="auto"),
+        )
+        b.on_click(lambda _b, t=target: widget.step_to(t))
+        out[target] = b
+    return out

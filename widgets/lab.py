@@ -21,7 +21,10 @@ from ._base import (
     DEFAULT_DPI,
     FigureWidgetMixin,
     busy,
+    check_target,
     events_html,
+    fast_buttons,
+    fast_step,
     message_html,
     next_task,
     set_title,
@@ -43,11 +46,14 @@ class MigrationLab(FigureWidgetMixin, ipw.VBox):
     mapping the page), ``nodes`` (1-8), ``variant`` (one of ``pagemig.VARIANTS``: the
     three 2.6.18 ones, or "modern" for Linux 6.1), ``pins`` (extra references, as
     get_user_pages takes), ``seed``, ``pages`` (pages per mapping).
-    Buttons: ``step_button``, ``back_button``, ``run_button``, ``reset_button``.
+    Buttons: ``step_button``, ``back_button``, ``run_button``, ``reset_button``, and the
+    fast steps ``next_function_button``, ``next_pte_button``, ``end_of_pass_button``
+    (``step_to(target)``: see ``widgets._base.fast_step``).
     State for code and tests: ``kernel``, ``scenario``, ``task`` (the migration),
     ``events`` (every event since the machine was built), ``steps``, ``message``,
     ``figure()`` (the matplotlib Figure shown), ``png()``.
-    ``dpi`` and ``render``: see ``widgets._base.FigureWidgetMixin``.
+    ``dpi``, ``render``, ``scale`` (and the ``scale`` and ``pixel_ratio`` traits):
+    see ``widgets._base.FigureWidgetMixin`` and ``widgets.set_scale``.
     """
 
     mapping = traitlets.Enum(MAPPING_TYPES, default_value="file linear")
@@ -79,6 +85,7 @@ class MigrationLab(FigureWidgetMixin, ipw.VBox):
         pages=4,
         dpi=DEFAULT_DPI,
         render=True,
+        scale=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -93,7 +100,7 @@ class MigrationLab(FigureWidgetMixin, ipw.VBox):
         self._rr = 0
         # (pfn, node, mapping, index) of the page under study before migration
         self._orig = None
-        self._init_figure((9.6, 5.6), dpi, render)
+        self._init_figure((9.6, 5.6), dpi, render, scale)
         self._pte_ax = self._fig.add_axes((0.07, 0.58, 0.70, 0.34))
         self._nodes_ax = self._fig.add_axes((0.07, 0.08, 0.24, 0.33))
         self._rmap_ax = self._fig.add_axes((0.45, 0.0, 0.55, 0.47))
@@ -143,6 +150,10 @@ class MigrationLab(FigureWidgetMixin, ipw.VBox):
         self.back_button.on_click(lambda _b: self.back())
         self.run_button.on_click(lambda _b: self.run())
         self.reset_button.on_click(lambda _b: self.reset())
+        self.fast = fast_buttons(self)
+        self.next_function_button = self.fast["function"]
+        self.next_pte_button = self.fast["pte"]
+        self.end_of_pass_button = self.fast["pass"]
         self.message_pane = ipw.HTML()
         self.events_pane = ipw.HTML(layout=ipw.Layout(width="70%"))
         self.vmstat_pane = ipw.HTML(layout=ipw.Layout(width="30%"))
@@ -158,7 +169,16 @@ class MigrationLab(FigureWidgetMixin, ipw.VBox):
             ipw.HBox(
                 [self.sharers_control, self.nodes_control, self.pins_control, self.seed_control]
             ),
-            ipw.HBox([self.step_button, self.back_button, self.run_button, self.reset_button]),
+            ipw.HBox(
+                [
+                    self.step_button,
+                    *self.fast.values(),
+                    self.back_button,
+                    self.run_button,
+                    self.reset_button,
+                ],
+                layout=ipw.Layout(flex_flow="row wrap"),
+            ),
             self.message_pane,
             self.image,
             ipw.HBox([self.events_pane, self.vmstat_pane]),
@@ -266,6 +286,39 @@ class MigrationLab(FigureWidgetMixin, ipw.VBox):
         self.refresh()
         return ev
 
+    def step_to(self, target: str) -> int:
+        """What the fast-step buttons do: step (as Step does) to ``target``: "function"
+        (the migration enters or leaves a kernel function), "pte" (a pte of the lab's
+        processes changes), "pass" (migrate_pages' current pass ends). Bounded
+        (``FAST_STEP_LIMIT`` steps); the message says what was reached, or that the
+        migration ended. Returns the steps taken."""
+        check_target(target)
+        if self.kernel is None:
+            self.refresh()
+            return 0
+        if not busy(self.kernel):
+            self.message = self._outcome() + " Reset or change a control to start again."
+            self.refresh()
+            return 0
+        self.message = ""
+        t0 = time.perf_counter()
+        n, msg = fast_step(self.kernel, self.task, self.scenario.processes, target, self._advance)
+        self.timings["engine"] = time.perf_counter() - t0
+        if self.task.done:
+            msg += " " + self._outcome()
+        self.message = msg
+        self.refresh()
+        return n
+
+    def next_function(self) -> int:
+        return self.step_to("function")
+
+    def next_pte_change(self) -> int:
+        return self.step_to("pte")
+
+    def end_of_pass(self) -> int:
+        return self.step_to("pass")
+
     def run(self) -> None:
         """Run the migration (and its I/O) to the end."""
         if self.kernel is None:
@@ -322,7 +375,7 @@ class MigrationLab(FigureWidgetMixin, ipw.VBox):
 
     def _update_controls(self):
         ok = self.kernel is not None
-        for b in (self.step_button, self.run_button):
+        for b in (self.step_button, self.run_button, *self.fast.values()):
             b.disabled = not ok
         self.back_button.disabled = not ok or self.steps == 0
         self.writepage_control.disabled = self.mapping == "anonymous" or not self.dirty

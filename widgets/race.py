@@ -30,9 +30,16 @@ from pagemig.scenarios import build_scenario, race
 from ._base import (
     DEFAULT_DPI,
     FigureWidgetMixin,
+    TextRecorder,
     busy,
+    canvas_png,
+    check_target,
     esc,
     events_html,
+    fast_buttons,
+    fast_step,
+    legibility_html,
+    measure_text,
     message_html,
     new_figure,
     set_title,
@@ -64,13 +71,16 @@ class RaceExplorer(FigureWidgetMixin, ipw.VBox):
     """A migration and a second path (``race="fault"`` or ``"writeback"``), stepped by hand.
 
     Traits: ``race``, ``variant``, ``seed`` (changing one rebuilds the machine).
-    Buttons: ``migration_button`` (step the migration), ``other_button`` (step the
+    Buttons: ``migration_button`` (step the migration), the fast steps of the migration
+    ``next_function_button``, ``next_pte_button``, ``end_of_pass_button`` (``step_to``:
+    see ``widgets._base.fast_step``), ``other_button`` (step the
     fault or the writeback; its first press starts it), ``run_button`` (both to the
     end, round-robin), ``back_button``, ``reset_button``. When the chosen path is
     asleep and the I/O it waits for can complete, the I/O runs instead.
     State: ``kernel``, ``scenario``, ``migration`` and ``other`` (the two Tasks;
     ``other`` is None until started), ``history`` ("m"/"o" per step), ``events``.
-    ``dpi`` and ``render``: see ``widgets._base.FigureWidgetMixin``.
+    ``dpi``, ``render``, ``scale`` (and the ``scale`` and ``pixel_ratio`` traits):
+    see ``widgets._base.FigureWidgetMixin`` and ``widgets.set_scale``.
     """
 
     race = traitlets.Enum(RACES, default_value="fault")
@@ -91,6 +101,7 @@ class RaceExplorer(FigureWidgetMixin, ipw.VBox):
         view="step by hand",
         dpi=DEFAULT_DPI,
         render=True,
+        scale=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -106,7 +117,8 @@ class RaceExplorer(FigureWidgetMixin, ipw.VBox):
         self.history: list[str] = []
         self.message = ""
         self._page = None
-        self._init_figure((8.0, 4.6), dpi, render)
+        self.map_last_legibility: dict = {}
+        self._init_figure((8.0, 4.6), dpi, render, scale)
         self._pte_ax = self._fig.add_axes((0.09, 0.62, 0.64, 0.28))
         self._time_ax = self._fig.add_axes((0.16, 0.10, 0.57, 0.36))
         style = {"description_width": "initial"}
@@ -120,11 +132,14 @@ class RaceExplorer(FigureWidgetMixin, ipw.VBox):
         self.next_button = ipw.Button(description="Next scheduled step", disabled=True)
         self.next_button.on_click(lambda _b: self.replay_step())
         self.map_image = ipw.Image(format="png", layout=ipw.Layout(max_width="100%"))
+        self.map_image.add_class("pagemig-figure")
+        self.map_legibility = ipw.HTML(layout=ipw.Layout(display="none"))
         self.map_alt = ipw.HTML()
         self.map_grid = ipw.GridBox(layout=ipw.Layout(grid_gap="1px"))
         self.map_box = ipw.VBox(
             [
                 self.map_image,
+                self.map_legibility,
                 self.map_alt,
                 ipw.HTML("<b>Click a cell to replay it:</b>"),
                 self.map_grid,
@@ -143,6 +158,10 @@ class RaceExplorer(FigureWidgetMixin, ipw.VBox):
         self.run_button.on_click(lambda _b: self.run())
         self.back_button.on_click(lambda _b: self.back())
         self.reset_button.on_click(lambda _b: self.reset())
+        self.fast = fast_buttons(self)
+        self.next_function_button = self.fast["function"]
+        self.next_pte_button = self.fast["pte"]
+        self.end_of_pass_button = self.fast["pass"]
         self.message_pane = ipw.HTML()
         self.migration_pane = ipw.HTML(layout=ipw.Layout(width="50%"))
         self.other_pane = ipw.HTML(layout=ipw.Layout(width="50%"))
@@ -154,12 +173,14 @@ class RaceExplorer(FigureWidgetMixin, ipw.VBox):
             ipw.HBox(
                 [
                     self.migration_button,
+                    *self.fast.values(),
                     self.other_button,
                     self.run_button,
                     self.back_button,
                     self.reset_button,
                     self.next_button,
-                ]
+                ],
+                layout=ipw.Layout(flex_flow="row wrap"),
             ),
             self.message_pane,
             self.check_pane,
@@ -200,10 +221,7 @@ class RaceExplorer(FigureWidgetMixin, ipw.VBox):
             self.message_pane.value = message_html("exploring every interleaving ...")
             self.exploration = explore_race(self.race_name, self.variant)
         ex = self.exploration
-        fig = self.map_figure()
-        from ._base import figure_png
-
-        self.map_image.value = figure_png(fig)
+        self._render_map()
         self.map_alt.value = f'<div class="pagemig-alt">{esc(race_map_alt(ex))}</div>'
         strips = ex.strips()
         starts = sorted(set(int(s) for s in strips["start"]))
@@ -236,11 +254,27 @@ class RaceExplorer(FigureWidgetMixin, ipw.VBox):
         self.message_pane.value = message_html(self.message)
 
     def map_figure(self):
-        """The race map of the current race and variant (a matplotlib Figure)."""
+        """The race map of the current race and variant (a matplotlib Figure, at the
+        resolution of the widget's own figure)."""
         n = int(self.exploration.strips()["start"].max()) + 1
         fig = new_figure((8.0, max(2.6, 0.17 * n + 1.3)), self._fig.dpi)
         plot_race_map(self.exploration, ax=fig.add_axes((0.3, 0.1, 0.42, 0.8)))
         return fig
+
+    def _render_map(self) -> None:
+        """Rasterise the race map into ``map_image``, sized and measured as the machine's
+        figure is (``map_legibility``)."""
+        fig = self.map_figure()
+        with TextRecorder(fig.canvas.get_renderer()) as rec:
+            fig.canvas.draw()
+        self.map_image.value = canvas_png(fig.canvas)
+        self._size_image(self.map_image, fig)
+        self.map_last_legibility = measure_text(fig, self.css_width(fig), rec.seen)
+        self.map_legibility.value = legibility_html("race map", self.map_last_legibility)
+
+    def _on_dpi_changed(self):
+        if self.view == "all interleavings" and self.exploration is not None:
+            self._render_map()
 
     def select_cell(self, start: int, outcome: str) -> None:
         """What a click on a cell does: replay the shortest schedule in which the second
@@ -265,18 +299,24 @@ class RaceExplorer(FigureWidgetMixin, ipw.VBox):
 
     def replay_step(self):
         """The next step of ``selected_schedule``."""
+        ev = self._replay_one()
+        if ev is not None or self.selected_schedule:
+            self.refresh()
+        return ev
+
+    def _replay_one(self):
+        """One step of ``selected_schedule`` (no redraw); None at its end or when the
+        scheduled task cannot run (the message says which)."""
         sched = self.selected_schedule
         if not sched or self.kernel is None:
             return None
         if self.replayed >= len(sched):
             self.message = "the schedule has been replayed to its end"
-            self.refresh()
             return None
         name = sched[self.replayed]
         task = next((t for t in self.kernel.tasks if t.name == name), None)
         if task is None or not task.runnable:
             self.message = f"step {self.replayed}: {name} cannot run"
-            self.refresh()
             return None
         ev = self.kernel.step(task)
         self.replayed += 1
@@ -287,8 +327,42 @@ class RaceExplorer(FigureWidgetMixin, ipw.VBox):
         self.message = f"scheduled step {self.replayed} of {len(sched)}: {name}" + (
             "" if left else " (the end of the schedule)"
         )
-        self.refresh()
         return ev
+
+    def step_to(self, target: str) -> int:
+        """What the fast-step buttons do: step the migration (as Step migration does; the
+        next scheduled steps while a schedule is replayed) to ``target``: "function" (the
+        migration enters or leaves a kernel function), "pte" (a pte changes), "pass"
+        (migrate_pages' current pass ends). Bounded (``FAST_STEP_LIMIT`` steps); the
+        message says what was reached, or why it stopped. Returns the steps taken."""
+        check_target(target)
+        k = self.kernel
+        if k is None or self.migration is None:
+            self.refresh()
+            return 0
+        if self.selected_schedule:
+            advance = self._replay_one
+        else:
+
+            def advance():
+                return None if self.migration.done else self._step("m")
+
+        before = self.message
+        n, msg = fast_step(k, self.migration, self.scenario.processes, target, advance)
+        if not msg:  # nothing could run: the reason is what the step said
+            msg = self.message if self.message != before else f"{self.migration.name} cannot run"
+        self.message = msg
+        self.refresh()
+        return n
+
+    def next_function(self) -> int:
+        return self.step_to("function")
+
+    def next_pte_change(self) -> int:
+        return self.step_to("pte")
+
+    def end_of_pass(self) -> int:
+        return self.step_to("pass")
 
     # -- machine -------------------------------------------------------------------------
     def reset(self, _history=()) -> None:
@@ -430,6 +504,8 @@ class RaceExplorer(FigureWidgetMixin, ipw.VBox):
         k = self.kernel
         ok = k is not None
         self.migration_button.disabled = not ok or self.migration.done
+        for b in self.fast.values():
+            b.disabled = self.migration_button.disabled
         self.other_button.disabled = not ok or (self.other is not None and self.other.done)
         self.run_button.disabled = not ok or not busy(k) and self.other is not None
         self.back_button.disabled = not self.history

@@ -17,20 +17,23 @@ import traitlets
 
 from pagemig.scenarios import build_scenario
 
-from ._base import DEFAULT_DPI, FigureWidgetMixin, busy, esc, events_html, message_html, set_title
+from ._base import (
+    DEFAULT_DPI,
+    FigureWidgetMixin,
+    busy,
+    check_target,
+    esc,
+    events_html,
+    fast_buttons,
+    fast_step,
+    generator_stack,
+    kernel_function,
+    message_html,
+    set_title,
+)
 from .plots import plot_nodes, plot_pte_map, reset_axes
 
 MAX_SOURCE_LINES = 60
-
-
-def generator_stack(gen) -> list[tuple]:
-    """[(code, lineno), ...] from the outermost generator to the innermost, following
-    ``gi_yieldfrom``; empty when the generator has finished."""
-    out = []
-    while gen is not None and getattr(gen, "gi_frame", None) is not None:
-        out.append((gen.gi_code, gen.gi_frame.f_lineno))
-        gen = getattr(gen, "gi_yieldfrom", None)
-    return out
 
 
 def _source(code):
@@ -65,7 +68,7 @@ def source_html(code, lineno: int, context: int = MAX_SOURCE_LINES) -> str:
             shown.append(f" {n:5d} {text}")
     where = f"{os.path.basename(filename)}:{lineno}"
     return (
-        f"<div><b><code>{esc(code.co_qualname)}</code></b> ({esc(where)})"
+        f"<div><b><code>{esc(kernel_function(code))}</code></b> ({esc(where)})"
         f'<pre style="font-size:75%;line-height:1.25">' + "\n".join(shown) + "</pre></div>"
     )
 
@@ -86,15 +89,28 @@ class Stepper(FigureWidgetMixin, ipw.VBox):
 
     When the path sleeps, Step runs whatever can run (the I/O it waits for). Traits:
     ``steps`` (setting it replays to that step when the machine can be rebuilt).
-    Buttons: ``step_button``, ``back_button``, ``run_button``, ``reset_button``.
-    State: ``kernel``, ``task``, ``events``, ``last_event``, ``stack`` ([(function,
-    line)], outermost first), ``current_function``, ``current_line``.
-    ``dpi`` and ``render``: see ``widgets._base.FigureWidgetMixin``.
+    Buttons: ``step_button``, ``back_button``, ``run_button``, ``reset_button``, and the
+    fast steps ``next_function_button``, ``next_pte_button``, ``end_of_pass_button``
+    (``step_to(target)``: see ``widgets._base.fast_step``).
+    State: ``kernel``, ``task``, ``events``, ``last_event``, ``stack`` ([(kernel function,
+    line)], outermost first: see ``widgets._base.kernel_function``), ``current_function``,
+    ``current_line``.
+    ``dpi``, ``render``, ``scale`` (and the ``scale`` and ``pixel_ratio`` traits):
+    see ``widgets._base.FigureWidgetMixin`` and ``widgets.set_scale``.
     """
 
     steps = traitlets.Int(0, min=0, max=100_000)  # a replay longer than that is a typo
 
-    def __init__(self, task_factory=None, kernel=None, *, dpi=DEFAULT_DPI, render=True, **kwargs):
+    def __init__(
+        self,
+        task_factory=None,
+        kernel=None,
+        *,
+        dpi=DEFAULT_DPI,
+        render=True,
+        scale=None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self._factory = task_factory
         self._given_kernel = kernel
@@ -105,7 +121,7 @@ class Stepper(FigureWidgetMixin, ipw.VBox):
         self.message = ""
         self._shown = None  # the task whose source is shown
         self._replaying = False
-        self._init_figure((6.0, 4.2), dpi, render)
+        self._init_figure((6.0, 4.2), dpi, render, scale)
         self._pte_ax = self._fig.add_axes((0.12, 0.53, 0.58, 0.34))
         self._nodes_ax = self._fig.add_axes((0.12, 0.13, 0.40, 0.26))
         self.step_button = ipw.Button(description="Step")
@@ -116,19 +132,38 @@ class Stepper(FigureWidgetMixin, ipw.VBox):
         self.back_button.on_click(lambda _b: self.back())
         self.run_button.on_click(lambda _b: self.run())
         self.reset_button.on_click(lambda _b: self.reset())
+        self.fast = fast_buttons(self)
+        self.next_function_button = self.fast["function"]
+        self.next_pte_button = self.fast["pte"]
+        self.end_of_pass_button = self.fast["pass"]
         self.message_pane = ipw.HTML()
         self.event_pane = ipw.HTML()
         self.stack_pane = ipw.HTML()
-        self.source_pane = ipw.HTML(layout=ipw.Layout(width="55%", overflow="auto"))
+        self.source_pane = ipw.HTML(layout=ipw.Layout(overflow="auto"))
         self.children = [
-            ipw.HBox([self.step_button, self.back_button, self.run_button, self.reset_button]),
-            self.message_pane,
-            self.event_pane,
             ipw.HBox(
                 [
-                    ipw.VBox([self.image], layout=ipw.Layout(width="45%")),
-                    ipw.VBox([self.stack_pane, self.source_pane]),
-                ]
+                    self.step_button,
+                    *self.fast.values(),
+                    self.back_button,
+                    self.run_button,
+                    self.reset_button,
+                ],
+                layout=ipw.Layout(flex_flow="row wrap"),
+            ),
+            self.message_pane,
+            self.event_pane,
+            # the figure keeps its size (scaled for a projector); the source takes the
+            # rest of the row, or goes below when the row has no room left for it
+            ipw.HBox(
+                [
+                    ipw.VBox([self.image], layout=ipw.Layout(flex="0 1 auto")),
+                    ipw.VBox(
+                        [self.stack_pane, self.source_pane],
+                        layout=ipw.Layout(flex="1 1 420px", min_width="320px"),
+                    ),
+                ],
+                layout=ipw.Layout(flex_flow="row wrap", align_items="flex-start"),
             ),
         ]
         self.observe(self._on_steps, names=["steps"])
@@ -233,6 +268,35 @@ class Stepper(FigureWidgetMixin, ipw.VBox):
         self.refresh()
         return ev
 
+    def step_to(self, target: str) -> int:
+        """What the fast-step buttons do: step (as Step does) to ``target``: "function"
+        (the next kernel function of the path), "pte" (the next change of a pte), "pass"
+        (the end of migrate_pages' current pass). Bounded (``FAST_STEP_LIMIT`` steps);
+        the message says what was reached, or that the path ended. Returns the steps."""
+        check_target(target)
+        self.message = ""
+        k = self.kernel
+        if k is None:
+            self.refresh()
+            return 0
+        t0 = time.perf_counter()
+        procs = [k.processes[pid] for pid in sorted(k.processes)]
+        n, self.message = fast_step(k, self.task, procs, target, self._advance)
+        self.timings["engine"] = time.perf_counter() - t0
+        if self.task is not None and self.task.done:
+            self._shown = self.task
+        self.refresh()
+        return n
+
+    def next_function(self) -> int:
+        return self.step_to("function")
+
+    def next_pte_change(self) -> int:
+        return self.step_to("pte")
+
+    def end_of_pass(self) -> int:
+        return self.step_to("pass")
+
     def run(self) -> None:
         """Run the path (and whatever it waits for) to the end."""
         self.message = ""
@@ -262,7 +326,7 @@ class Stepper(FigureWidgetMixin, ipw.VBox):
         t = self._shown
         if t is None:
             return []
-        return [(code.co_qualname, line) for code, line in generator_stack(t.gen)]
+        return [(kernel_function(code), line) for code, line in generator_stack(t.gen)]
 
     @property
     def current_function(self) -> str | None:
@@ -280,6 +344,8 @@ class Stepper(FigureWidgetMixin, ipw.VBox):
         self.reset_button.disabled = not self.rebuildable
         running = k is not None and (busy(k) or (self.task is not None and not self.task.done))
         self.step_button.disabled = self.run_button.disabled = not running
+        for b in self.fast.values():
+            b.disabled = not running
         self.message_pane.value = message_html(self.message)
         self.event_pane.value = (
             events_html([self.last_event], title="this step", limit=1) if self.last_event else ""
@@ -287,7 +353,7 @@ class Stepper(FigureWidgetMixin, ipw.VBox):
         t = self._shown
         frames = generator_stack(t.gen) if t is not None else []
         if frames:
-            chain = " → ".join(f"<code>{esc(c.co_qualname)}</code>:{n}" for c, n in frames)
+            chain = " → ".join(f"<code>{esc(kernel_function(c))}</code>:{n}" for c, n in frames)
             self.stack_pane.value = f"<div><b>{esc(t.name)}</b>: {chain}</div>"
             code, line = frames[-1]
             self.source_pane.value = source_html(code, line)
@@ -310,10 +376,8 @@ class Stepper(FigureWidgetMixin, ipw.VBox):
             return
         plot_pte_map(k, ax=self._pte_ax)
         plot_nodes(k, ax=self._nodes_ax)
-        set_title(
-            fig,
-            f"{self.task.name if self.task else 'no path'}: step {self.steps}",
-        )
+        where = f", in {self.current_function}" if self.current_function else ""
+        set_title(fig, f"{self.task.name if self.task else 'no path'}: step {self.steps}{where}")
 
     def _static_text(self) -> str:
         # The static page names the functions but leaves out the source listing and its
@@ -329,4 +393,4 @@ class Stepper(FigureWidgetMixin, ipw.VBox):
         return f"Stepper(task={name!r}, steps={self.steps}, function={self.current_function!r})"
 
 
-__all__ = ["Stepper", "generator_stack", "source_html"]
+__all__ = ["Stepper", "generator_stack", "kernel_function", "source_html"]
