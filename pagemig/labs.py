@@ -10,7 +10,9 @@ gets one thing wrong on purpose, the way a patch under review might:
   any migration entry at the address becomes a pte to the new page, even one another
   migration left for another page;
 - ``remove_file_migration_ptes_first_only``: the patch's prio-tree walk, stopping at
-  the first entry it restores (as if a page had one pte).
+  the first entry it restores (as if a page had one pte);
+- ``writeout_in_order(order)``: writeout() with its four steps (:data:`WRITEOUT_STEPS`)
+  in the order given, for chapter 5's *order* exercise and lab.
 
 ``race_cow_pair`` is a machine on which the missing pfn check shows: after fork and
 a copy-on-write, parent and child map two different anonymous pages at the same
@@ -50,6 +52,56 @@ def writeout_writepage_first(k, mapping, page):
     yield ("writeout", f"pfn {page.pfn}: relocked; now restore the ptes", {"pfn": page.pfn})
     yield from remove_migration_ptes(k, page, page)
     return -EAGAIN
+
+
+#: writeout()'s steps, by the kernel function each calls, in the seed patch's order
+WRITEOUT_STEPS = ("clear_page_dirty_for_io", "remove_migration_ptes", "writepage", "lock_page")
+
+
+def writeout_in_order(order):
+    """A writeout() that takes its steps in ``order`` (each name of
+    :data:`WRITEOUT_STEPS` once), for ``k.replace(writeout=...)``.
+
+    Each step is the kernel's own: ``clear_page_dirty_for_io`` (-EAGAIN at once if the
+    page was clean: someone else writes it), ``remove_migration_ptes(page, page)``,
+    ``writepage`` (-EIO at once on an error, without relocking, as 2.6.18 does) and
+    ``lock_page`` (skipped only after a writepage that answered AOP_WRITEPAGE_ACTIVATE,
+    which keeps the lock). A ``lock_page`` before ``writepage`` sleeps on the lock the
+    migration itself holds, as the kernel would. Returns -EAGAIN, as writeout does.
+    Refused before anything runs: an order that is not the four steps once each."""
+    from .migrate import remove_migration_ptes
+
+    order = tuple(order)
+    if sorted(order) != sorted(WRITEOUT_STEPS):
+        raise ValueError("the order must name each of " + ", ".join(WRITEOUT_STEPS) + " once")
+
+    def writeout_reordered(k, mapping, page):
+        data = {"pfn": page.pfn}
+        if mapping.writepage is None:
+            yield ("writeout", f"pfn {page.pfn}: no writepage: -EINVAL", data | {"rc": -EINVAL})
+            return -EINVAL
+        rc = None
+        for n, step in enumerate(order, 1):
+            if step == "clear_page_dirty_for_io":
+                if not clear_page_dirty_for_io(page):
+                    yield ("writeout", f"pfn {page.pfn}: already clean: -EAGAIN", data)
+                    return -EAGAIN
+                k.vmstat["pgmigrate_writeout"] += 1
+            elif step == "remove_migration_ptes":
+                yield from remove_migration_ptes(k, page, page)
+            elif step == "writepage":
+                rc = yield from writepage(k, mapping, page)
+                if rc < 0:
+                    return -EIO
+            elif rc != AOP_WRITEPAGE_ACTIVATE:  # lock_page
+                yield from k.lock_page(page, "writeout")
+            yield ("writeout", f"pfn {page.pfn}: step {n}, {step}, done", data | {"step": step})
+        return -EAGAIN
+
+    writeout_reordered.__qualname__ = writeout_reordered.__name__ = "writeout_" + "_".join(
+        s.split("_")[0] for s in order
+    )
+    return writeout_reordered
 
 
 def remove_migration_pte_any_pfn(k, vma, old, new):
@@ -167,5 +219,7 @@ __all__ = [
     "remove_file_migration_ptes_first_only",
     "remove_migration_pte_any_pfn",
     "what_broke",
+    "writeout_in_order",
     "writeout_writepage_first",
+    "WRITEOUT_STEPS",
 ]

@@ -72,7 +72,10 @@ def describe(machine: dict) -> str:
     if m.get("pins"):
         text += f", pinned {m['pins']} time(s)"
     if m.get("dirty") and mapping != "anonymous" and not m.get("migratepage"):
-        text += f" (no migratepage; writepage answers {m.get('writepage', 'ok')!r})"
+        if "writepage" in m and m["writepage"] is None:
+            text += " (no migratepage, and no writepage method)"
+        else:
+            text += f" (no migratepage; writepage answers {m.get('writepage', 'ok')!r})"
     return text
 
 
@@ -180,8 +183,10 @@ def trace_exercise(
         if ask == "next":
             _, _, events, _ = migration_events(p.machine, p.seed)
             return sorted({e.func for e in events})
-        if ask == "rc":
-            return list(RC_NAMES.values())
+        if ask == "rc":  # the usual codes, and any other this machine reports (a count)
+            _, _, events, _ = migration_events(p.machine, p.seed)
+            seen = [RC_NAMES.get(e.data["rc"], str(e.data["rc"])) for e in events if "rc" in e.data]
+            return list(RC_NAMES.values()) + sorted(set(seen) - set(RC_NAMES.values()))
         return None
 
     def explain(p, answer):
