@@ -46,7 +46,10 @@ COMMANDS = {
     "demo": (cmd_demo, "run a canned migration headless and print the trace and counters"),
     "bench": (cmd_bench, "print the simulator's speed figures next to their targets"),
     "lab": (cmd_lab, "start JupyterLab on the book (127.0.0.1, a free port) and print its URL"),
-    "present": (cmd_present, "show the lecture notebook, or [CHAPTER], under Voilà, code hidden"),
+    "present": (
+        cmd_present,
+        "show the lecture notebook, or [CHAPTER], under Voilà, code hidden (--slides: as slides)",
+    ),
     "reset": (cmd_reset, "restore [CHAPTER] (default: every chapter) of your copy of the book"),
     "site": (cmd_site, "build the book as a static website in [DIR] (default: build/site)"),
     "vm": (cmd_vm, "boot a real Linux 6.1 with two NUMA nodes (QEMU) and check the simulator"),

@@ -9,7 +9,8 @@ tree_lock). ``violations(k)`` returns every broken rule as (rule, details).
 from __future__ import annotations
 
 from bisect import bisect_left
-from operator import attrgetter
+from itertools import chain
+from operator import attrgetter, countOf
 
 from .constants import PAGE_SHIFT, PAGE_SIZE
 
@@ -69,9 +70,6 @@ def _walk(k) -> list[tuple[str, str]]:
     return out
 
 
-_KIND = attrgetter("kind")
-_PFN = attrgetter("pfn")
-_WRITE = attrgetter("write")
 _DATA = attrgetter("data")
 _PTE_ONLY = {"pte": 1}  # the holders of a page mapped once and by nothing else
 
@@ -81,9 +79,13 @@ def _sound(k) -> bool:
     (then the walk of :func:`violations` finds which). The same rules as the walk,
     checked in bulk where the machine is plain:
 
-    * a VMA whose ptes are all present and map frames is checked in whole-list
-      operations (kinds, pfns, write bits); any other VMA goes through the walk's
-      own loop (:func:`_walk_ptes`), which must find nothing;
+    * a VMA whose ptes are all present (and, in a read-only VMA, none writable) is
+      checked as the list of the pfns they map, made by one comprehension; any other
+      VMA goes through the walk's own loop (:func:`_walk_ptes`), which must find
+      nothing;
+    * the frames are sorted by one comprehension into three kinds: a page mapped
+      once by an unlocked pte and held by nothing else (its pfn is kept), a clean
+      free frame (nothing kept) and the rest, which are few and checked one by one;
     * each frame in use is checked as if the present ptes that map it were its
       mapcount; that holds for every frame at once when the pfns of the present
       ptes, sorted, equal the frames' pfns each repeated mapcount times;
@@ -94,7 +96,8 @@ def _sound(k) -> bool:
     if out:
         return False
     frames = k.mem_map
-    mapped: list[int] = []  # the pfns of the present ptes to frames
+    parts: list[list[int]] = []  # the pfns of the present ptes to frames, VMA by VMA
+    walked: list[int] = []  # those of the VMAs walked pte by pte
     cow_writes = []  # (ptes of cow VMAs that may write): need the shared frames
     zero_ptes = 0
     bulk_pfns: dict[int, tuple] = {}  # pid -> (its vpns, the pfns they map), all plain
@@ -104,110 +107,140 @@ def _sound(k) -> bool:
         ptes = proc.ptes
         if not ptes:
             continue
-        vpns = None
         if len(proc.vmas) == 1:
-            # one VMA: its ptes in the dict's order, if they all lie inside it
+            # one VMA: its ptes in the dict's order, in one pass, if all lie inside it
             vma = proc.vmas[0]
-            vpns = list(ptes)
-            if min(vpns) >= vma.start >> PAGE_SHIFT and max(vpns) < vma.end >> PAGE_SHIFT:
-                cuts = [(vma, vpns, list(ptes.values()))]
-            else:
-                vpns = None
-        if vpns is None:
-            vpns = sorted(ptes)
-            cuts = []
-            for vma in proc.vmas:
-                lo = bisect_left(vpns, vma.start >> PAGE_SHIFT)
-                hi = bisect_left(vpns, vma.end >> PAGE_SHIFT, lo)
-                if lo != hi:
-                    chunk = vpns if hi - lo == len(vpns) else vpns[lo:hi]
-                    cuts.append((vma, chunk, list(map(ptes.__getitem__, chunk))))
-        whole = []  # the pfns of the process's ptes, while every VMA is plain
+            lo, hi = vma.start >> PAGE_SHIFT, vma.end >> PAGE_SHIFT
+            if vma.write:
+                pfns = [
+                    pte.pfn for vpn, pte in ptes.items() if lo <= vpn < hi and pte.kind == "present"
+                ]
+            else:  # a write bit to judge pte by pte
+                pfns = [
+                    pte.pfn
+                    for vpn, pte in ptes.items()
+                    if lo <= vpn < hi and pte.kind == "present" and not pte.write
+                ]
+            if len(pfns) == len(ptes):
+                parts.append(pfns)
+                plain.append((pid, vma, ptes, pfns))
+                if vma.cow:
+                    cow_writes.append(ptes.values())
+                bulk_pfns[pid] = (ptes, pfns)
+                continue
+        vpns = sorted(ptes)
+        whole = []  # the pfns of the process's ptes VMA by VMA, while every VMA is plain
         covered = 0
-        for vma, chunk, vals in cuts:
+        for vma in proc.vmas:
+            lo = bisect_left(vpns, vma.start >> PAGE_SHIFT)
+            hi = bisect_left(vpns, vma.end >> PAGE_SHIFT, lo)
+            if lo == hi:
+                continue
+            chunk = vpns if hi - lo == len(vpns) else vpns[lo:hi]
+            vals = list(map(ptes.__getitem__, chunk))
             covered += len(chunk)
-            pfns = None
-            if list(map(_KIND, vals)).count("present") == len(vals):
-                pfns = list(map(_PFN, vals))
-                if not vma.write and any(map(_WRITE, vals)):
-                    pfns = None  # a write bit to judge pte by pte
-            if pfns is None:
+            if vma.write:
+                pfns = [pte.pfn for pte in vals if pte.kind == "present"]
+            else:
+                pfns = [pte.pfn for pte in vals if pte.kind == "present" and not pte.write]
+            if len(pfns) != len(chunk):
                 present: dict[int, int] = {}
                 _walk_ptes(pid, ptes, chunk, vma, frames, present, out)
                 if out:
                     return False
                 zero_ptes += present.pop(k.zero_page.pfn, 0)
                 for pfn, n in present.items():
-                    mapped.extend([pfn] * n)
+                    walked.extend([pfn] * n)
                 whole = None
                 continue
-            mapped += pfns
+            parts.append(pfns)
             plain.append((pid, vma, chunk, pfns))
             if vma.cow:
                 cow_writes.append(vals)
             if whole is not None:
-                whole += pfns
+                whole.append(pfns)
         if whole is not None and covered == len(vpns):
-            bulk_pfns[pid] = (vpns, whole)
-    mapped.sort()
-    if mapped and mapped[0] < 0:
-        # ptes to the zero page among the plain VMAs: those VMAs pte by pte after all
-        del mapped[: bisect_left(mapped, 0)]
-        for pid, vma, chunk, pfns in plain:
-            if min(pfns) < 0:
-                present = {}
-                _walk_ptes(pid, k.processes[pid].ptes, chunk, vma, frames, present, out)
-                if out:
-                    return False
-                zero_ptes += present.pop(k.zero_page.pfn, 0)
-                bulk_pfns.pop(pid, None)  # its shadow is checked page by page
+            bulk_pfns[pid] = (vpns, whole[0] if len(whole) == 1 else list(chain(*whole)))
+    if walked:
+        parts.append(walked)
+    mapped = parts[0] if len(parts) == 1 else list(chain(*parts))
     # --- the frames, taking each mapcount for the count of present ptes ---
-    live_tasks = None
-    by_mapcount: list[int] = []  # each pfn in use, mapcount times (in pfn order)
-    shared = []  # anonymous pages mapped more than once (COW must not write them)
     with_data = False  # some frame in use holds bytes (else every page reads zeros)
-    mapped_once = by_mapcount.append
+    odd = []  # the frames that are neither of the two plain kinds
+    keep = odd.append
     pte_only = _PTE_ONLY
-    for page in frames:
+    # the pfns of the pages mapped once, unlocked, held by their pte alone (the walk's
+    # common case); a clean free frame falls through both tests; the rest into ``odd``
+    by_mapcount = [
+        page.pfn
+        for page in frames
+        if (
+            page.count == 1
+            and not page._mapcount
+            and not page.locked
+            and not page.has_private
+            and page.refs == pte_only
+            and (page.data is None or (with_data := True))
+        )
+        or ((page.count or page._mapcount != -1 or page.refs or page.locked) and keep(page))
+    ]
+    if cached:
+        # a page held by its pte alone sits in no cache slot
+        n = len(by_mapcount)
+        for pfn in cached:
+            i = bisect_left(by_mapcount, pfn)
+            if i < n and by_mapcount[i] == pfn:
+                return False
+    live_tasks = None
+    extra: list[int] = []  # the pfns of the odd frames in use, mapcount times each
+    shared = []  # anonymous pages mapped more than once (COW must not write them)
+    for page in odd:
         count = page.count
         if not count:
-            if page._mapcount != -1 or page.refs or page.locked:
-                return False
-            continue
+            return False  # a free frame with a mapcount, a holder or the lock
         mapcount = page._mapcount + 1
+        if mapcount < 0:
+            return False
         refs = page.refs
-        if count == 1 and mapcount == 1 and refs == pte_only:  # the common case
-            if page.has_private or (cached and page.pfn in cached):
+        pfn = page.pfn
+        if len(refs) == 1 and refs.get("pte") == count:
+            if count != mapcount or cached.get(pfn, 0) or page.has_private:
                 return False
-            mapped_once(page.pfn)
-            if page.data is not None:
-                with_data = True
-        else:
-            if mapcount < 0:
-                return False
-            pfn = page.pfn
-            if len(refs) == 1 and refs.get("pte") == count:
-                if count != mapcount or cached.get(pfn, 0) or page.has_private:
-                    return False
-            elif (
-                sum(refs.values()) != count
-                or refs.get("pte", 0) != mapcount
-                or refs.get("cache", 0) != cached.get(pfn, 0)
-                or refs.get("private", 0) != (1 if page.has_private else 0)
-            ):
-                return False
-            by_mapcount.extend([pfn] * mapcount)
-            if page.data is not None:
-                with_data = True
-            if mapcount > 1 and page.anon:
-                shared.append(pfn)
+        elif (
+            sum(refs.values()) != count
+            or refs.get("pte", 0) != mapcount
+            or refs.get("cache", 0) != cached.get(pfn, 0)
+            or refs.get("private", 0) != (1 if page.has_private else 0)
+        ):
+            return False
+        extra.extend([pfn] * mapcount)
+        if page.data is not None:
+            with_data = True
+        if mapcount > 1 and page.anon:
+            shared.append(pfn)
         if page.locked:
             if live_tasks is None:
                 live_tasks = {t.name for t in k.tasks if not t.done}
             if page.lock_owner not in live_tasks:
                 return False
-    if mapped != by_mapcount:
-        return False  # some frame's mapcount is not its present ptes (or a free frame is mapped)
+    if extra:
+        by_mapcount = sorted(by_mapcount + extra)
+    if mapped != by_mapcount:  # in address order the ptes' pfns are often sorted already
+        mapped = sorted(mapped)  # a copy: the lists of ``plain`` stay as they were
+        if mapped and mapped[0] < 0:
+            # ptes to the zero page among the plain VMAs: those VMAs pte by pte after all
+            del mapped[: bisect_left(mapped, 0)]
+            for pid, vma, chunk, pfns in plain:
+                if min(pfns) < 0:
+                    present = {}
+                    _walk_ptes(pid, k.processes[pid].ptes, list(chunk), vma, frames, present, out)
+                    if out:
+                        return False
+                    zero_ptes += present.pop(k.zero_page.pfn, 0)
+                    bulk_pfns.pop(pid, None)  # its shadow is checked page by page
+        if mapped != by_mapcount:
+            # some frame's mapcount is not its present ptes (or a free frame is mapped)
+            return False
     if shared and cow_writes:
         shared_set = set(shared)
         for vals in cow_writes:
@@ -236,10 +269,11 @@ def _sound(k) -> bool:
         bulk = bulk_pfns.get(pid)
         if bulk is not None and not with_data:
             # every pte maps a frame in use and no such frame holds a byte: all zeros
-            if list(shadows.values()).count(None) == len(shadows):
+            if countOf(shadows.values(), None) == len(shadows):
                 continue
         elif bulk is not None and len(shadows) == len(bulk[0]):
             vpns, pfns = bulk
+            vpns = list(vpns)  # the dict's keys (one VMA) or the sorted vpns
             # every present pte was written, and only those: contents against shadows
             if list(shadows) == vpns:
                 wants = list(shadows.values())

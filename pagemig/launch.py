@@ -42,6 +42,15 @@ LAB_SETTINGS = HERE / "labsettings"
 # pagemig's Voilà template (the lab template without its CDN stylesheets).
 TEMPLATES = HERE / "share" / "jupyter"
 VOILA_TEMPLATE = "pagemig"
+# ... and its slides: Voilà's reveal template, reveal.js from Voilà's own bundle, no CDN.
+SLIDES_TEMPLATE = "pagemig-slides"
+# The kit's projection scale (``widgets.PROJECTION_SCALE``; the kit reads it from
+# ``PAGEMIG_SCALE`` in the kernel's environment): ``present`` is for a room, so it is the
+# default there; ``--scale 1`` for a laptop. (Kept here so that launching imports no
+# plotting; tests/test_launch.py checks it is the kit's.)
+SCALE_ENV = "PAGEMIG_SCALE"
+PRESENT_SCALE = 1.6
+SCALE_RANGE = (0.25, 4.0)
 # Flags that keep JupyterLab from calling out to the network (news feed, update check,
 # extension search on PyPI).
 LAB_OFFLINE_FLAGS = (
@@ -168,6 +177,7 @@ def voila_command(
     quiet: bool = True,
     python: str = sys.executable,
     extra: tuple[str, ...] = (),
+    template: str = VOILA_TEMPLATE,
 ) -> list[str]:
     """The command line that serves the folder of ``notebook`` under Voilà, code hidden, at
     127.0.0.1:``port``, with ``notebook`` pre-run for its first visitor.
@@ -186,7 +196,7 @@ def voila_command(
         f"--Voila.port={port}",
         "--Voila.port_retries=0",
         "--Voila.auto_token=True",
-        f"--VoilaConfiguration.template={VOILA_TEMPLATE}",
+        f"--VoilaConfiguration.template={template}",
         "--VoilaConfiguration.strip_sources=True",
         # Run the notebook in a kernel started ahead of the first visitor, so the page
         # shows at once; refill that pool only after the first page had time to render.
@@ -436,13 +446,14 @@ def voila_server(
     token: str | None = None,
     quiet: bool = True,
     extra: tuple[str, ...] = (),
+    template: str = VOILA_TEMPLATE,
     **kw,
 ) -> Server:
     """A (not yet started) Voilà server on the folder of ``notebook``; its URL is that
     notebook's page."""
     port, token = _port_token(port, token)
     return Server(
-        cmd=voila_command(notebook, port, quiet=quiet, extra=extra),
+        cmd=voila_command(notebook, port, quiet=quiet, extra=extra, template=template),
         port=port,
         token=token,
         url=voila_url(port, token, notebook.name),
@@ -576,15 +587,54 @@ def cmd_lab(args) -> int:
     )
 
 
+def scale_arg(text: str) -> float:
+    """``--scale``: a number in :data:`SCALE_RANGE` (argparse prints the message)."""
+    import argparse
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number (try 1.6)") from None
+    lo, hi = SCALE_RANGE
+    if not lo <= value <= hi:
+        raise argparse.ArgumentTypeError(f"the scale must lie between {lo} and {hi}, not {value}")
+    return value
+
+
+def present_env(scale: float, base: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of ``present``'s server (and so of its kernels): ``base`` (default:
+    ours) with the kit's projection scale."""
+    env = dict(os.environ if base is None else base)
+    env[SCALE_ENV] = f"{scale:g}"
+    return env
+
+
 def cmd_present(args) -> int:
-    """The lecture notebook, or a chapter, under Voilà with the code hidden."""
+    """The lecture notebook, or a chapter, under Voilà with the code hidden; with
+    ``--slides``, as slides with speaker notes (reveal.js: S opens the speaker view)."""
     try:
         notebook = resolve_chapter(args.chapter, reader_copy(args))
     except LaunchError as e:
         print(f"pagemig present: {e}", file=sys.stderr)
         return 2
-    server = voila_server(notebook, port=args.port, quiet=not args.verbose)
-    return _serve(server, f"Voilà on {notebook.name}", warm=True)
+    slides = getattr(args, "slides", False)
+    scale = getattr(args, "scale", None) or PRESENT_SCALE
+    server = voila_server(
+        notebook,
+        port=args.port,
+        quiet=not args.verbose,
+        template=SLIDES_TEMPLATE if slides else VOILA_TEMPLATE,
+        env=present_env(scale),
+    )
+    what = f"Voilà on {notebook.name}" + (" as slides" if slides else "")
+    if slides:
+        print(
+            "pagemig: slides: arrow keys or space move, S opens the speaker notes (a window "
+            "of its own: allow pop-ups), F is full screen; on your own screen, add &lecturer "
+            "to the URL to see the notes under each slide",
+            flush=True,
+        )
+    return _serve(server, f"{what} (scale {scale:g})", warm=True)
 
 
 def cmd_reset(args) -> int:
@@ -637,6 +687,20 @@ def add_arguments(name: str, parser) -> None:
         metavar="DIR",
         help="the stored book the copy comes from (default: the repository's notebooks/)",
     )
+    if name == "present":
+        parser.add_argument(
+            "--slides",
+            action="store_true",
+            help="show it as slides, with the speaker notes in reveal.js's speaker view (S)",
+        )
+        parser.add_argument(
+            "--scale",
+            type=scale_arg,
+            default=None,
+            metavar="X",
+            help=f"the figures' projection scale (default {PRESENT_SCALE:g}, for a room "
+            "at 1920x1080; 1 for a laptop)",
+        )
     if name in ("lab", "present"):
         parser.add_argument("--port", type=int, default=None, help="default: a free port")
         parser.add_argument(

@@ -46,8 +46,11 @@ __all__ = [
     "parse_vmstat",
     "read_maps",
     "read_numa_maps",
+    "read_node_distances",
     "read_process",
     "render_numa_maps",
+    "describe_numa",
+    "migrate_a_copy",
     "render_vmstat",
     "simulate_process",
 ]
@@ -1257,3 +1260,146 @@ def render_numa_maps(
                 parts.append(f"kernelpagesize_kB={PAGE_SIZE >> 10}")
         lines.append(" ".join(parts) + "\n")
     return "".join(lines)
+
+
+# --------------------------------------------------------------------------------------
+# What the machine in front of you says (for the book's first chapter)
+
+
+def read_node_distances(sys_root: str = "/sys") -> dict[int, list[int]] | None:
+    """The NUMA distance table as ``numactl --hardware`` prints it, from
+    ``/sys/devices/system/node/nodeN/distance`` (``node_read_distance()`` in
+    drivers/base/node.c prints ``node_distance(nid, i)`` for every online node i):
+    node -> its distances to nodes 0, 1, ... (10 is local). None where the files are
+    missing (no sysfs, or a kernel built without CONFIG_NUMA)."""
+    base = os.path.join(sys_root, "devices", "system", "node")
+    try:
+        names = sorted(
+            int(n[4:]) for n in os.listdir(base) if n.startswith("node") and n[4:].isdigit()
+        )
+    except OSError:
+        return None
+    table = {}
+    for nid in names:
+        try:
+            with open(os.path.join(base, f"node{nid}", "distance"), encoding="ascii") as f:
+                table[nid] = [int(x) for x in f.read().split()]
+        except (OSError, ValueError):
+            return None
+    return table or None
+
+
+def describe_numa(
+    pid: int | str = "self", *, proc_root: str = "/proc", sys_root: str = "/sys", lines: int = 4
+) -> str:
+    """A few lines about this machine's NUMA layout and a live process's numa_maps,
+    for a reader; never raises for what the machine lacks, says it instead.
+
+    Reports the node distance table (or why there is none), how many of the
+    process's VMAs have pages on each node (from ``/proc/PID/numa_maps``, or why it
+    cannot be read: no procfs, a kernel without CONFIG_NUMA, a refused process) and
+    its first ``lines`` numa_maps lines as the kernel printed them.
+    """
+    out = []
+    dist = read_node_distances(sys_root)
+    if dist is None:
+        out.append(
+            "NUMA nodes: none reported (no /sys/devices/system/node: not Linux, or a kernel "
+            "built without CONFIG_NUMA). Everything below is about the simulated machine."
+        )
+    else:
+        rows = "; ".join(f"node {n}: {' '.join(map(str, d))}" for n, d in dist.items())
+        out.append(f"NUMA nodes: {len(dist)}; distances (10 = local): {rows}")
+        if len(dist) == 1:
+            out.append(
+                "One node only: there is nowhere to migrate to on this machine, and every "
+                "page below is on node 0."
+            )
+    try:
+        snap = read_process(pid, proc_root=proc_root)
+    except ProcAccessError as exc:
+        out.append(f"Cannot read the process: {exc}")
+        return "\n".join(out)
+    except (MapsFormatError, ValueError) as exc:
+        out.append(f"The process's maps could not be parsed: {exc}")
+        return "\n".join(out)
+    who = f"pid {snap.pid}" + (f" ({snap.comm})" if snap.comm else "")
+    if snap.numa is None:
+        out.append(
+            f"{who}: {len(snap.maps)} VMAs; this kernel has no numa_maps (built without "
+            "CONFIG_NUMA), so it cannot say where the pages are."
+        )
+        return "\n".join(out)
+    per_node: dict[int, int] = {}
+    for n in snap.numa:
+        for nid, count in n.nodes.items():
+            if count:
+                per_node[nid] = per_node.get(nid, 0) + 1
+    spread = ", ".join(f"{c} on node {nid}" for nid, c in sorted(per_node.items())) or "none"
+    out.append(f"{who}: {len(snap.maps)} VMAs; VMAs with pages: {spread}")
+    try:
+        text = _read_proc_file(pid, "numa_maps", proc_root)
+    except ProcAccessError:
+        text = ""
+    shown = text.splitlines()[:lines]
+    out.extend(f"  {line}" for line in shown)
+    return "\n".join(out)
+
+
+def _pages_per_node(process) -> dict[int, int]:
+    out: dict[int, int] = {}
+    for vma in process.vmas:
+        for nid, n in _numa_stats(process, vma)["node"].items():
+            out[nid] = out.get(nid, 0) + n
+    return out
+
+
+def migrate_a_copy(
+    pid: int | str = "self",
+    *,
+    proc_root: str = "/proc",
+    lines: int = 4,
+    max_pages_per_vma: int = 2,
+    seed: int = 0,
+) -> str:
+    """Copy a live process into a fresh 2-node simulated kernel (:func:`simulate_process`,
+    every VMA scaled to at most ``max_pages_per_vma`` pages), then do what
+    ``migratepages PID 0 1`` does: ``sys_migrate_pages(pid, [0], [1])`` as root. Returns
+    a few lines: the copy's size, its pages per node before and after, the call's
+    result and the first ``lines`` lines of the copy's numa_maps afterwards
+    (:func:`render_numa_maps`). Never raises for what the machine lacks (no procfs, a
+    refused process): says it instead."""
+    from .errors import MAX_FRAMES
+    from .kernel import Kernel
+
+    try:
+        snap = read_process(pid, proc_root=proc_root)
+    except ProcAccessError as exc:
+        return f"No copy: cannot read the process: {exc}"
+    except (MapsFormatError, ValueError) as exc:
+        return f"No copy: the process's maps could not be parsed: {exc}"
+    wanted = sum(min(e.pages, max_pages_per_vma) for e in snap.maps)
+    frames = max(64, min(MAX_FRAMES // 2, 2 * wanted + 16))
+    k = Kernel(nodes=2, frames_per_node=frames, seed=seed, trace=False)
+    try:
+        report = simulate_process(
+            k, snap, max_pages_per_vma=max_pages_per_vma, place=False, frame_budget=frames
+        )
+    except ValueError as exc:
+        return f"No copy: {exc}"
+    proc = report.process
+    before = _pages_per_node(proc)
+    rc = k.sys_migrate_pages(proc.pid, [0], [1])
+    after = _pages_per_node(proc)
+
+    def nodes(d):
+        return ", ".join(f"{n} on node {nid}" for nid, n in sorted(d.items())) or "none"
+
+    out = [
+        f"A copy of pid {snap.pid}: {len(report.created)} VMAs ({len(report.skipped)} special "
+        f"ones skipped), at most {max_pages_per_vma} pages each; pages: {nodes(before)}",
+        f"migrate_pages(2) from node 0 to node 1 returned {rc}; pages now: {nodes(after)}",
+    ]
+    text = report.render_numa_maps()
+    out.extend(f"  {line}" for line in text.splitlines()[:lines])
+    return "\n".join(out)

@@ -84,7 +84,11 @@ def chapter_sections(nb) -> list[tuple[str, str]]:
 
 
 def _alt_for(cell) -> str:
-    """Alt text of a figure: the plotting call of the cell that drew it."""
+    """Alt text of a figure: the cell's own (metadata ``alt``, written by the chapter's
+    author to say what the figure shows), else the plotting call of the cell that drew it."""
+    own = cell.get("metadata", {}).get("alt")
+    if isinstance(own, str) and own.strip():
+        return " ".join(own.split())
     calls = [m.group(1) for m in PLOT_CALL.finditer(_source(cell))]
     if calls:
         return f"Figure drawn by {calls[0]}"

@@ -314,3 +314,21 @@ def test_an_answer_the_engine_cannot_run_is_a_message_not_a_traceback():
     w.check_button.click()
     assert w.correct is False
     assert "could not be checked (RuntimeError: the engine fell over)" in w.feedback
+
+
+def test_a_projected_exercise_draws_its_text_and_controls_at_the_scale(monkeypatch):
+    """At the projection scale (pagemig present) an exercise's question, controls and
+    feedback are drawn scale x ipywidgets' 13 px; at scale 1 as ipywidgets draws them."""
+    import widgets.exercise_widget as ew
+
+    for scale, px in ((1.0, "13.0px"), (1.6, "20.8px")):
+        monkeypatch.setattr(ew, "_kit_scale", lambda s=scale: s)
+        w = ew.exercise("8.3")
+        cls = f"pagemig-exercise-x{round(scale * 100)}"
+        assert cls in w._dom_classes and "pagemig-exercise" in w._dom_classes
+        assert (
+            f".{cls} button" in w.question_html.value
+            and f"font-size: {px}" in w.question_html.value
+        )
+        w.check_button.click()  # the question pane keeps its style after a button
+        assert f"font-size: {px}" in w.question_html.value and "no answer yet" in w.feedback

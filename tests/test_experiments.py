@@ -36,12 +36,12 @@ def one_thread():
 
 
 # -- hand-computed figures ---------------------------------------------------------
-def test_pinned_fraction_counts():
+def test_pinned_fraction_draws_each_page_and_bands_only_what_varies():
     with one_thread() as ex:
         df = E.sweep(
             "pinned_fraction",
             [1, 0.5, 0],
-            trials=3,
+            trials=12,
             pages=8,
             mappings=("anonymous", "file linear"),
             executor=ex,
@@ -49,46 +49,144 @@ def test_pinned_fraction_counts():
     assert list(df.columns) == list(E.COLUMNS)
     assert list(df["value"]) == [0.0, 0.0, 0.5, 0.5, 1.0, 1.0]  # sorted by value, then mapping
     assert list(df["mapping"]) == ["anonymous", "file linear"] * 3
-    assert (df["trials"] == 3).all()
-    assert (df["pages"] == 24).all()  # 3 trials x 8 pages attempted
-    # a pinned page fails every pass: 8, 4 and 0 of 8 pages migrate per trial
-    assert list(df["successes"]) == [24, 24, 12, 12, 0, 0]
-    assert list(df["rate"]) == [1.0, 1.0, 0.5, 0.5, 0.0, 0.0]
-    assert (df["ci_low"] <= df["rate"]).all() and (df["rate"] <= df["ci_high"]).all()
+    assert (df["trials"] == 12).all()
+    assert (df["pages"] == 96).all()  # 12 trials x 8 pages attempted
+    # nothing pinned / everything pinned: exact, and no band
+    ends = df[df["value"] != 0.5]
+    assert list(ends["successes"]) == [96, 96, 0, 0]
+    assert not ends["varies"].any()
+    assert (ends["ci_low"] == ends["rate"]).all() and (ends["ci_high"] == ends["rate"]).all()
+    # half: each page pinned with probability 1/2, so trials differ and there is a band
+    half = df[df["value"] == 0.5]
+    assert half["varies"].all()
+    assert (half["ci_low"] < half["rate"]).all() and (half["rate"] < half["ci_high"]).all()
+    assert (half["successes"] != 48).any()  # not round(0.5 * 8) in every trial
+    per_trial = {
+        E.run_trial("pinned_fraction", 0.5, "patched", "anonymous", 8, s)[1] for s in range(12)
+    }
+    assert len(per_trial) >= 3, per_trial
 
 
-def test_free_frames_counts():
+def test_a_pinned_page_never_moves_and_every_other_does():
+    for s in range(6):
+        k, m = E._trial("pinned_fraction", 0.5, "patched", "file linear", 8, s)
+        pinned = sum(1 for pg in k.pages_in_use() if "pin" in pg.refs)
+        assert m["migrated"] == 8 - pinned
+        k.check()
+
+
+def test_free_frames_counts_are_exact_and_have_no_band():
     with one_thread() as ex:
         df = E.sweep("free_frames", [0, 3, 8, 20], trials=2, pages=8, executor=ex)
     # -ENOMEM after as many pages as the target node had free frames
     assert list(df["successes"]) == [0, 6, 16, 16]
     assert (df["pages"] == 16).all()
+    assert not df["varies"].any() and (df["ci_low"] == df["rate"]).all()
 
 
-def test_dirty_fraction_file_vs_anonymous():
+def test_dirty_pages_migrate_when_writepage_works():
     with one_thread() as ex:
         df = E.sweep(
             "dirty_fraction",
-            [0, 0.25, 1],
-            trials=2,
+            [0, 0.5, 1],
+            trials=4,
             pages=8,
             mappings=("anonymous", "file linear", "file nonlinear"),
             executor=ex,
         )
-    got = {(r.value, r.mapping): r.successes for r in df.itertuples()}
-    for value, migrated in ((0.0, 16), (0.25, 12), (1.0, 0)):
-        assert got[(value, "file linear")] == migrated
-        assert got[(value, "file nonlinear")] == migrated
-        assert got[(value, "anonymous")] == 16  # no writeback for anonymous pages
+    assert df.attrs["writepage"] == "ok"
+    assert (df["rate"] == 1.0).all()  # written out, waited for, then moved
+    got = {(r.value, r.mapping): r for r in df.itertuples()}
+    assert got[(1.0, "file linear")].writeouts == 8  # every page written once
+    assert got[(0.0, "file linear")].writeouts == 0
+    assert 0 < got[(0.5, "file linear")].writeouts < 8
+    assert got[(0.5, "file linear")].writeouts_sd > 0  # the number dirty varies per trial
+    assert got[(1.0, "anonymous")].writeouts == 0  # no writeback for anonymous pages
+    assert got[(1.0, "file linear")].steps > got[(0.0, "file linear")].steps
+
+
+def test_dirty_fraction_with_a_writepage_that_declines():
+    with one_thread() as ex:
+        df = E.sweep(
+            "dirty_fraction",
+            [0, 0.25, 1],
+            trials=8,
+            pages=8,
+            writepage="activate",
+            mappings=("anonymous", "file linear", "file nonlinear"),
+            executor=ex,
+        )
+    got = {(r.value, r.mapping): r for r in df.itertuples()}
+    for mapping in ("file linear", "file nonlinear"):
+        assert got[(0.0, mapping)].successes == 64
+        assert got[(1.0, mapping)].successes == 0
+        assert 0 < got[(0.25, mapping)].successes < 64 and got[(0.25, mapping)].varies
+    assert all(got[(v, "anonymous")].successes == 64 for v in (0.0, 0.25, 1.0))
 
 
 def test_dirty_pages_are_written_out_in_every_pass():
-    k, attempted, migrated = E._trial("dirty_fraction", 0.5, "patched", "file linear", 8, 5)
-    assert (attempted, migrated) == (8, 4)
-    # 4 dirty pages, writepage declines (ACTIVATE): writeout runs in all 10 passes
-    assert k.vmstat["pgmigrate_writeout"] == 40
-    assert k.vmstat["pgmigrate_success"] == 4
+    k, m = E._trial("dirty_fraction", 0.5, "patched", "file linear", 8, 5, "activate")
+    dirty = m["attempted"] - m["migrated"]
+    assert m["attempted"] == 8 and 0 < dirty < 8
+    # the dirty pages, writepage declines (ACTIVATE): writeout runs in all 10 passes
+    assert k.vmstat["pgmigrate_writeout"] == m["writeouts"] == 10 * dirty
+    assert k.vmstat["pgmigrate_success"] == m["migrated"]
     k.check()
+
+
+def test_sharers_refault_only_before_the_patch():
+    with one_thread() as ex:
+        df = E.sweep(
+            "sharers",
+            [1, 3],
+            trials=2,
+            pages=4,
+            variants=("patched", "before-patch"),
+            mappings=("file linear", "anonymous"),
+            executor=ex,
+        )
+    got = {(r.value, r.variant, r.mapping): r for r in df.itertuples()}
+    for n in (1, 3):
+        # before the patch every sharer refaults every page once more
+        assert got[(n, "before-patch", "file linear")].refaults == n * 4
+        assert got[(n, "before-patch", "file linear")].faults == n * 4
+        for variant in ("patched", "before-patch"):
+            assert got[(n, variant, "anonymous")].faults == 0  # migration entries
+        assert got[(n, "patched", "file linear")].faults == 0
+    assert (df["rate"] == 1.0).all() and not df["varies"].any()
+
+
+def test_when_the_read_arrives_decides_waits_and_refaults():
+    with one_thread() as ex:
+        df = E.sweep(
+            "touch_probability",
+            [0, 1],
+            trials=8,
+            pages=8,
+            variants=("patched", "before-patch"),
+            executor=ex,
+        )
+    got = {(r.value, r.variant): r for r in df.itertuples()}
+    for variant in ("patched", "before-patch"):
+        assert got[(0.0, variant)].faults == 0 and got[(0.0, variant)].waits == 0
+    patched, before = got[(1.0, "patched")], got[(1.0, "before-patch")]
+    assert patched.waits > 0 and patched.refaults == 0  # slept on migration entries
+    assert before.refaults > 0 and before.waits == 0  # refaulted cleared file ptes
+    assert patched.waits_sd > 0 and before.refaults_sd > 0  # it depends on the timing
+    outcomes = {
+        tuple(E.trial_metrics("touch_probability", 0.3, "patched", "file linear", 8, s).values())
+        for s in range(6)
+    }
+    assert len(outcomes) > 1
+
+
+def test_io_latency_costs_time_not_success():
+    with one_thread() as ex:
+        df = E.sweep("io_latency", [0, 40], trials=6, pages=4, executor=ex)
+    fast, slow = df.iloc[0], df.iloc[1]
+    assert (df["rate"] == 1.0).all() and (df["writeouts"] == 4).all()
+    assert slow["steps"] > fast["steps"]
+    assert slow["steps_sd"] > 0  # each trial's disk draws its own latency
 
 
 def test_nodes_sweep_runs_out_of_frames_on_the_last_node():
@@ -96,6 +194,7 @@ def test_nodes_sweep_runs_out_of_frames_on_the_last_node():
         df = E.sweep("nodes", [2, 8], trials=4, pages=16, mappings=("anonymous",), executor=ex)
     two, eight = df.iloc[0], df.iloc[1]
     assert two["successes"] == two["pages"]  # the last of 2 nodes has room for all
+    assert not two["varies"]  # every trial moved all it tried: no band
     # 8 nodes of 8 frames: the last node can take 8 pages minus those it held already,
     # so exactly 8 of the pages attempted in each trial stay behind
     assert eight["pages"] - eight["successes"] == 4 * 8
@@ -121,15 +220,27 @@ def test_nonlinear_hot_pages_fail(monkeypatch):
 
 
 @pytest.mark.parametrize(
-    "parameter,value", [(p, 0.5) for p in E.FRACTIONS] + [("nodes", 5), ("free_frames", 3)]
+    "parameter,value",
+    [(p, 0.5) for p in E.FRACTIONS]
+    + [("nodes", 5), ("free_frames", 3), ("sharers", 3), ("io_latency", 4)],
 )
 @pytest.mark.parametrize("variant", ["patched", "before-patch", "unsafe-writeout"])
 def test_trials_keep_every_invariant(parameter, value, variant):
     mapping = "file nonlinear" if parameter != "pinned_fraction" else "anonymous"
-    k, attempted, migrated = E._trial(parameter, value, variant, mapping, 8, 11)
-    assert 0 <= migrated <= attempted <= 8
+    k, m = E._trial(parameter, value, variant, mapping, 8, 11)
+    assert 0 <= m["migrated"] <= m["attempted"] <= 8
     assert k.tasks == []
     k.check()
+
+
+def test_same_trial_seed_same_outcome_and_no_global_state():
+    import random
+
+    a = E.trial_metrics("touch_probability", 0.4, "patched", "file linear", 8, 99)
+    random.seed(1)
+    random.random()
+    b = E.trial_metrics("touch_probability", 0.4, "patched", "file linear", 8, 99)
+    assert a == b
 
 
 def test_wilson_interval_known_cases():
@@ -232,6 +343,13 @@ def test_progress_counts_up_to_the_total():
         lambda: E.sweep("nonlinear_fraction", [0.5], mappings=("anonymous",)),
         lambda: E.sweep("pinned_fraction", [0.5], pages=0),
         lambda: E.run_trial("bogus", 0.5, "patched", "anonymous", 4, 0),
+        lambda: E.sweep("sharers", [0]),
+        lambda: E.sweep("sharers", [17]),
+        lambda: E.sweep("io_latency", [-1]),
+        lambda: E.sweep("io_latency", [4], mappings=("anonymous",)),
+        lambda: E.sweep("touch_probability", [1.5]),
+        lambda: E.sweep("dirty_fraction", [0.5], writepage="sometimes"),
+        lambda: E.sweep("dirty_fraction", [0.5], writepage=None),
     ],
 )
 def test_bad_arguments_raise_value_error(call):

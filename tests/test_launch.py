@@ -255,6 +255,52 @@ def test_cli_present_builds_voila_on_the_lecture_or_a_chapter(book, served, tmp_
     assert chapter.port == 9999 and "04-nonlinear-mappings" in what
 
 
+def test_cli_present_slides_and_scale(book, served, capsys):
+    """--slides serves the slides template; --scale reaches the kernels through the
+    environment (the kit reads PAGEMIG_SCALE), defaulting to the projection scale."""
+    assert cli.main(["present", "--notebooks", str(book)]) == 0
+    assert cli.main(["present", "3", "--slides", "--scale", "1", "--notebooks", str(book)]) == 0
+    (plain, plain_what, _), (slides, what, warm) = served
+    assert option(plain.cmd, "VoilaConfiguration.template") == launch.VOILA_TEMPLATE
+    assert option(slides.cmd, "VoilaConfiguration.template") == launch.SLIDES_TEMPLATE
+    assert warm and "as slides" in what and "as slides" not in plain_what
+    assert plain.env[launch.SCALE_ENV] == "1.6" and slides.env[launch.SCALE_ENV] == "1"
+    assert slides.url.split("?")[0].endswith("/voila/render/03-file-pages-and-the-patch.ipynb")
+    assert "S opens the speaker notes" in capsys.readouterr().out
+    for bad, why in (("huge", "is not a number"), ("9", "between 0.25 and 4.0")):
+        with pytest.raises(SystemExit):
+            cli.main(["present", "--scale", bad, "--notebooks", str(book)])
+        assert why in capsys.readouterr().err
+    assert len(served) == 2
+
+
+def test_present_scale_is_the_kits_projection_scale():
+    from widgets import _base as kit
+
+    if not hasattr(kit, "PROJECTION_SCALE"):
+        pytest.fail("the kit has no PROJECTION_SCALE: merge main (the kit's scale setting)")
+    assert launch.PRESENT_SCALE == kit.PROJECTION_SCALE
+    assert launch.SCALE_ENV == kit.SCALE_ENV and launch.SCALE_RANGE == kit.SCALE_RANGE
+
+
+def test_slides_template_loads_nothing_from_outside():
+    """The slides template: Voilà's reveal template, its CDN stylesheets and jQuery dropped,
+    and reveal's stylesheets pointed at pagemig's own files, which exist."""
+    folder = launch.TEMPLATES / "voila" / "templates" / launch.SLIDES_TEMPLATE
+    conf = json.loads((folder / "conf.json").read_text())
+    assert conf["base_template"] == "reveal"
+    reveal = conf["traitlet_configuration"]["resources"]["reveal"]
+    assert "://" not in reveal["url_prefix"] and reveal["scroll"] is False  # scroll needs jQuery
+    # the page is voila/render/NAME: its ../static/ is Voilà's static route, which serves
+    # the template's static folder
+    local = folder / "static" / reveal["url_prefix"].removeprefix("../static/")
+    assert (local / "dist" / "reveal.css").is_file()
+    assert (local / "dist" / "theme" / f"{reveal['theme']}.css").is_file()
+    index = re.sub(r"\{#.*?#\}", "", (folder / "index.html.j2").read_text(), flags=re.S)
+    assert not re.search(r"https?:|//cdn", index)
+    assert "html_head_js_jquery" in index and "notebook_css" in index
+
+
 def test_cli_default_stored_book_is_the_repository_notebooks(served, tmp_path):
     assert launch.book_dir() == ROOT / "notebooks"
     cli.main(["lab"])

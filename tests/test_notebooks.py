@@ -508,6 +508,41 @@ def test_every_exercise_can_be_solved_and_checked(path, capsys):
     capsys.readouterr()
 
 
+def _figure_cells(nb: dict) -> list[tuple[int, dict]]:
+    """The code cells whose stored outputs include a picture (a matplotlib figure)."""
+    return [
+        (i, cell)
+        for i, cell in enumerate(nb["cells"])
+        if cell["cell_type"] == "code"
+        and any("image/png" in out.get("data", {}) for out in cell.get("outputs", []))
+    ]
+
+
+def _alt_of(cell) -> str | None:
+    """A figure cell's alt text: the picture's own (output metadata, as a figure shown
+    with its alt text carries it), else the cell's metadata "alt"; the site uses either."""
+    for out in cell.get("outputs", []):
+        own = (out.get("metadata", {}).get("image/png") or {}).get("alt")
+        if own:
+            return own
+    return cell.get("metadata", {}).get("alt")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_a_chapter_that_describes_its_figures_describes_every_one(path):
+    """A chapter whose author started writing alt text must give it to every figure, in
+    words, not a stub."""
+    figures = _figure_cells(load(path))
+    described = [i for i, cell in figures if _alt_of(cell)]
+    if not described:
+        return
+    missing = [i for i, cell in figures if i not in described]
+    assert missing == [], f"figure cells without alt text: {missing}"
+    for i, cell in figures:
+        alt = _alt_of(cell)
+        assert isinstance(alt, str) and len(alt.split()) >= 12, f"cell {i}: alt text too thin"
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_skip_markers_are_rare_and_explained(path):
     for i, code in enumerate(code_of(load(path))):
@@ -515,6 +550,14 @@ def test_skip_markers_are_rare_and_explained(path):
             if re.match(r"\s*#\s*NBVAL_(SKIP|IGNORE_OUTPUT)", line):
                 why = line.split("NBVAL_", 1)[1].split(None, 1)
                 assert len(why) == 2 and len(why[1]) > 10, f"cell {i}: marker without a reason"
+    # the same markers as cell tags (nbval-skip, nbval-ignore-output): a comment in the
+    # cell names the tag and says why
+    for i, cell in enumerate(load(path)["cells"]):
+        tags = {t for t in cell.get("metadata", {}).get("tags", []) if t.startswith("nbval-")}
+        for tag in tags & {"nbval-skip", "nbval-ignore-output"}:
+            said = [ln for ln in source(cell).splitlines() if ln.lstrip().startswith("#")]
+            assert any(tag in ln for ln in said), f"cell {i}: tag {tag} and no comment naming it"
+            assert len(" ".join(said)) > len(tag) + 30, f"cell {i}: tag {tag} without a reason"
 
 
 # -- the checkers themselves must catch what they are for ------------------------------

@@ -19,11 +19,14 @@ from pagemig.proc import (
     MapsFormatError,
     ProcAccessError,
     ProcSnapshot,
+    describe_numa,
     format_maps,
+    migrate_a_copy,
     parse_maps,
     parse_numa_maps,
     parse_vmstat,
     read_maps,
+    read_node_distances,
     read_numa_maps,
     read_process,
     render_numa_maps,
@@ -657,3 +660,74 @@ def test_one_file_per_inode_even_when_paths_repeat():
 def p_dirty(proc, vma) -> bool:
     page = proc.page_at(vma.start)
     return page is not None and page.dirty
+
+
+# --------------------------------------------------------------------------------------
+# describe_numa / read_node_distances: what chapter 0 shows of the reader's machine
+
+
+def _fake_sys(tmp_path, distances):
+    base = tmp_path / "sys" / "devices" / "system" / "node"
+    base.mkdir(parents=True)
+    (base / "online").write_text(f"0-{len(distances) - 1}\n")
+    for nid, row in enumerate(distances):
+        (base / f"node{nid}").mkdir()
+        (base / f"node{nid}" / "distance").write_text(" ".join(map(str, row)) + "\n")
+    return str(tmp_path / "sys")
+
+
+def test_node_distances_from_sysfs(tmp_path):
+    root = _fake_sys(tmp_path, [[10, 21], [21, 10]])
+    assert read_node_distances(root) == {0: [10, 21], 1: [21, 10]}
+    assert read_node_distances(str(tmp_path / "nowhere")) is None
+
+
+def test_describe_numa_on_two_nodes_with_numa_maps(tmp_path):
+    sys_root = _fake_sys(tmp_path, [[10, 21], [21, 10]])
+    proc_root = _fake_proc(tmp_path, 42, maps=fixture("two_nodes.maps"))
+    (tmp_path / "42" / "numa_maps").write_text(fixture("two_nodes.numa_maps"))
+    text = describe_numa(42, proc_root=proc_root, sys_root=sys_root, lines=2)
+    assert "NUMA nodes: 2; distances (10 = local): node 0: 10 21; node 1: 21 10" in text
+    assert "One node only" not in text
+    n = len(parse_maps(fixture("two_nodes.maps")))
+    assert f"pid 42 (worker): {n} VMAs; VMAs with pages:" in text
+    assert "on node 0" in text and "on node 1" in text
+    assert text.splitlines()[-1].startswith("  00612000 default file=/usr/bin/stress-ng")
+    assert len(text.splitlines()) == 4
+
+
+def test_describe_numa_degrades_with_a_message_never_a_traceback(tmp_path):
+    one = _fake_sys(tmp_path, [[10]])
+    proc_root = _fake_proc(tmp_path, 7, maps=fixture("i686_2.6.18.maps"))
+    text = describe_numa(7, proc_root=proc_root, sys_root=one)
+    assert "One node only" in text
+    assert "no numa_maps (built without CONFIG_NUMA)" in text
+    text = describe_numa(
+        "self", proc_root=str(tmp_path / "noproc"), sys_root=str(tmp_path / "nosys")
+    )
+    assert "NUMA nodes: none reported" in text
+    assert "Cannot read the process" in text and "no procfs" in text
+    assert "Cannot read the process" in describe_numa(8, proc_root=proc_root, sys_root=one)
+
+
+def test_describe_numa_of_this_process():
+    text = describe_numa()
+    if not os.path.isdir("/proc/self"):
+        assert "Cannot read the process" in text
+    else:
+        assert f"pid {os.getpid()}" in text and "VMAs" in text
+
+
+def test_migrate_a_copy_moves_every_page_of_the_copy_to_node_1(tmp_path):
+    proc_root = _fake_proc(tmp_path, 42, maps=fixture("python3_x86_64.maps"))
+    (tmp_path / "42" / "numa_maps").write_text(fixture("python3_x86_64.numa_maps"))
+    text = migrate_a_copy(42, proc_root=proc_root, lines=2)
+    first, second, *shown = text.splitlines()
+    assert first.startswith("A copy of pid 42: ") and "on node 0" in first
+    assert "on node 1" not in first  # place=False: the copy first-touched on node 0
+    assert second.startswith("migrate_pages(2) from node 0 to node 1 returned 0; pages now: ")
+    assert "on node 0" not in second and "on node 1" in second
+    assert len(shown) == 2 and all(line.startswith("  ") for line in shown)
+    assert "No copy: cannot read the process" in migrate_a_copy(
+        "self", proc_root=str(tmp_path / "noproc")
+    )

@@ -92,6 +92,8 @@ def test_no_answer_is_not_counted_as_wrong():
     ex = make_entries_exercise()
     fb = ex.check(None)
     assert fb.correct is None and "no answer yet" in repr(fb)
+    # Under Voila the code is hidden: the message must not send the reader to a cell.
+    assert "cell" not in repr(fb) and "in place of" not in repr(fb) and "Check" in repr(fb)
     assert ex.attempts == 0
     assert ex.check(...).correct is None
 

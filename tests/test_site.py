@@ -100,3 +100,24 @@ def test_cli_site_builds_and_refuses_a_folder_of_other_files(small_book, tmp_pat
     assert cli.main(["site", str(other), "--notebooks", str(small_book)]) == 2
     assert "other files in it" in capsys.readouterr().err
     assert (other / "thesis.tex").exists() and not (other / "index.html").exists()
+
+
+def test_a_figure_cell_can_carry_its_own_alt_text(tmp_path):
+    """A chapter's author says what a figure shows in the cell's metadata ("alt"); the
+    page uses that text (whitespace folded), and the plotting call only where there is none."""
+    book = tmp_path / "notebooks"
+    book.mkdir()
+    nb = nbformat.v4.new_notebook()
+    figure = nbformat.v4.new_output(
+        "display_data", data={"image/png": PNG, "text/plain": "<Figure>"}
+    )
+    described = nbformat.v4.new_code_cell("plot_pte_map(k, ax=ax)\nfig", outputs=[figure])
+    described.metadata["alt"] = "Pte map: pid 1 has a write migration entry\n  at 0x10001000."
+    plain = nbformat.v4.new_code_cell("plot_nodes(k)\nfig", outputs=[figure])
+    nb.cells = [nbformat.v4.new_markdown_cell("# 0. Start"), described, plain]
+    nbformat.write(nb, book / "00-start.ipynb")
+    site.build_site(book, tmp_path / "site")
+    page = (tmp_path / "site" / "00-start.html").read_text()
+    assert 'alt="Pte map: pid 1 has a write migration entry at 0x10001000."' in page
+    assert 'alt="Figure drawn by plot_nodes(k)"' in page
+    assert "Figure drawn by plot_pte_map" not in page

@@ -373,7 +373,7 @@ def test_race_back_replays_history():
 
 # -- SuccessRates ---------------------------------------------------------------------------------
 def test_success_rates_runs_with_progress_and_draws_curves():
-    sr = SuccessRates(trials=3, values=(0.0, 1.0), **FAST)
+    sr = SuccessRates(trials=3, values=(0.0, 1.0), writepage="activate", **FAST)
     assert sr.frame is None and "press Run" in sr.message_pane.value
     assert sr.figure().axes[0].get_lines() == []
     sr.run_button.click()  # the sweep runs in a thread (so that Cancel can be clicked)

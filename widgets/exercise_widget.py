@@ -34,6 +34,40 @@ def _label(value) -> str:
     return value if isinstance(value, str) else _show(value)
 
 
+BASE_FONT_PX = 13  # ipywidgets' own font size (--jp-widgets-font-size)
+
+
+def _kit_scale() -> float:
+    """The kit's projection scale (``widgets.set_scale``, ``PAGEMIG_SCALE``: what
+    ``pagemig present --scale`` sets), or 1 where the kit has none."""
+    try:
+        from ._base import scale_settings
+    except ImportError:
+        return 1.0
+    return float(scale_settings().get("scale", 1.0))
+
+
+def _scaled_style(scale: float) -> tuple[str, str]:
+    """A CSS class and a <style> that draw an exercise's text and controls ``scale`` times
+    ipywidgets' size, so that a question projected in a room is read from the back."""
+    cls = f"pagemig-exercise-x{round(scale * 100)}"
+    px = round(BASE_FONT_PX * scale, 1)
+    line = round(px * 1.9, 1)
+    sel = f".{cls}"
+    css = (
+        f"{sel}, {sel} .widget-html-content, {sel} label, {sel} select, {sel} option, "
+        f"{sel} input, {sel} button, {sel} .widget-label {{ font-size: {px}px; "
+        f"line-height: 1.35; }}\n"
+        f"{sel} button, {sel} select, {sel} input[type=text] {{ height: {line}px; }}\n"
+        f"{sel} button {{ width: auto; min-width: {round(px * 7)}px; padding: 0 {px}px; }}\n"
+        f"{sel} .widget-radio-box label {{ margin: {round(px * 0.3)}px 0; }}\n"
+        f"{sel} input[type=radio] {{ width: {px}px; height: {px}px; }}\n"
+        f"{sel} .widget-inline-hbox {{ height: auto; }}\n"
+        f"{sel} .widget-dropdown, {sel} .widget-dropdown > select {{ width: auto; }}"
+    )
+    return cls, f"<style>{css}</style>"
+
+
 class ExerciseWidget(ipw.VBox):
     """One :class:`~widgets.quiz.Exercise`, answered by click or by code.
 
@@ -59,6 +93,9 @@ class ExerciseWidget(ipw.VBox):
         self.reveal_button = ipw.Button(description="Reveal")
         self.new_button = ipw.Button(description="New problem", tooltip="the next seed")
         self.feedback_html = ipw.HTML()
+        # The projection scale: text and controls drawn larger in a room (see _scaled_style).
+        self.scale = _kit_scale()
+        scale_class, self._scale_css = _scaled_style(self.scale)
         self.check_button.on_click(lambda _b: self.check(self.value))
         self.hint_button.on_click(lambda _b: self.hint())
         self.reveal_button.on_click(lambda _b: self.reveal())
@@ -71,6 +108,7 @@ class ExerciseWidget(ipw.VBox):
             **kwargs,
         )
         self.add_class("pagemig-exercise")
+        self.add_class(scale_class)
         self._building = True
         self.seed = ex.seed
         self._building = False
@@ -90,7 +128,7 @@ class ExerciseWidget(ipw.VBox):
         tags = f"{ex.kind}, {ex.tier}" + (", capstone" if ex.capstone else "")
         body = "<br>".join(html.escape(line) for line in ex.text.splitlines())
         self.question_html.value = (
-            f"<b>{html.escape(ex.title)}</b> <span style='color:#666'>(seed {ex.seed}; "
+            f"{self._scale_css}<b>{html.escape(ex.title)}</b> <span style='color:#666'>(seed {ex.seed}; "
             f"{html.escape(tags)})</span><br>{body}"
         )
         self.feedback = ""
@@ -105,7 +143,11 @@ class ExerciseWidget(ipw.VBox):
         elif ex.choices is not None:
             self._choice_input(ex.choices, radio=ex.kind == "explain")
         else:
-            box = ipw.Text(placeholder="your answer", description="Answer:")
+            box = ipw.Text(
+                placeholder="your answer",
+                description="Answer:",
+                style={"description_width": "initial"},
+            )
             box.observe(lambda ch: setattr(self, "value", ch["new"] or None), "value")
             self._controls["text"] = box
             self.input_box.children = [box]
@@ -117,6 +159,7 @@ class ExerciseWidget(ipw.VBox):
         pick = cls(options=options, value=None, layout=ipw.Layout(width="auto"))
         if not radio:
             pick.description = "Answer:"
+            pick.style.description_width = "initial"  # not cut to "Answ..."
         pick.observe(lambda ch: setattr(self, "value", ch["new"]), "value")
         self._controls["choice"] = pick
         self.input_box.children = [pick]
@@ -135,7 +178,10 @@ class ExerciseWidget(ipw.VBox):
         rows = []
         for name, values in controls.items():
             dd = ipw.Dropdown(
-                options=[(_label(v), v) for v in values], value=values[0], description=name
+                options=[(_label(v), v) for v in values],
+                value=values[0],
+                description=name,
+                style={"description_width": "initial"},
             )
             dd.observe(lambda _ch: self._settings_changed(), "value")
             self._controls[name] = dd

@@ -55,6 +55,9 @@ KINDS = ("predict", "order", "design", "explain", "compute")
 TIERS = ("check", "apply", "think")
 
 _WRONG_BEFORE_REVEAL_TIP = 2
+# What an empty answer gets. It names no cell to run: under Voila (``pagemig present``)
+# the code is hidden, and the exercise widget answers with its controls and Check.
+NO_ANSWER = "no answer yet: choose or type one, then press Check (from code: check(answer))."
 
 
 class Feedback:
@@ -374,12 +377,7 @@ class Exercise:
         """Feedback on ``answer``: correct, or a hint (never the answer itself)."""
         head = f"{self.title} (seed {self.seed})"
         if answer is None or answer is Ellipsis:
-            return Feedback(
-                None,
-                f"{head}: no answer yet. Put yours in place of "
-                f"{'None' if answer is None else '...'} and run the cell again.",
-                self.title,
-            )
+            return Feedback(None, f"{head}: {NO_ANSWER}", self.title)
         choices = self.choices
         if choices is not None and not any(
             _same(self._key(answer), self._key(c), self.tol) for c in choices
@@ -420,7 +418,7 @@ class Exercise:
         if specific and specific != self.hint:
             lines.append(f"Also: {self.hint}")
         if self.attempts >= _WRONG_BEFORE_REVEAL_TIP:
-            lines.append("Stuck? reveal() shows the answer and why.")
+            lines.append("Stuck? Reveal (reveal() from code) shows the answer and why.")
         return Feedback(False, "\n".join(lines), self.title)
 
     def reveal(self) -> Feedback:
