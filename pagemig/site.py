@@ -121,8 +121,7 @@ def prepare(nb, names: set[str]):
             for out in cell.get("outputs", []):
                 if "image/png" in out.get("data", {}):
                     meta = out.setdefault("metadata", {})
-                    own = (meta.get("image/png") or {}).get("alt")  # widgets.plots.with_alt
-                    meta["pagemig_alt"] = own or _alt_for(cell)
+                    meta["pagemig_alt"] = _alt_for(cell)
     return nb, noted
 
 

@@ -444,22 +444,3 @@ def test_plot_gate_one_bar_per_check_coloured_by_outcome():
     assert list(ax.collections[0].get_offsets()[:, 1]) == [3, 3, 3, 3]  # expected ticks
     empty = plot_gate([])
     assert "never reached" in " ".join(t.get_text() for t in empty.texts)
-
-
-def test_with_alt_shows_the_png_and_its_alt_text():
-    import base64
-
-    from widgets.plots import with_alt
-
-    sc = build_scenario("file linear")
-    ax = plot_pte_map(sc.kernel)
-    shown = with_alt(ax, "  one process,\n four present ptes ")
-    data, meta = shown._repr_mimebundle_()
-    assert base64.b64decode(data["image/png"]).startswith(b"\x89PNG")
-    assert data["text/plain"] == "Figure: one process, four present ptes"
-    assert meta == {"image/png": {"alt": "one process, four present ptes"}}
-    assert with_alt(ax.figure, "x").figure is ax.figure
-    with pytest.raises(ValueError):
-        with_alt(ax, " ")
-    with pytest.raises(TypeError):
-        with_alt("not a figure", "alt")

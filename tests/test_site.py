@@ -40,12 +40,15 @@ def small_book(tmp_path):
             ],
         ),
         nbformat.v4.new_code_cell(
-            'with_alt(ax, "Two nodes, one page")',  # widgets.plots.with_alt: its own alt text
+            'with_alt(ax, "Two nodes, one page")',  # widgets.with_alt: an <img> with its alt
             outputs=[
                 nbformat.v4.new_output(
                     "display_data",
-                    data={"image/png": PNG, "text/plain": "Figure: Two nodes, one page"},
-                    metadata={"image/png": {"alt": "Two nodes, one page"}},
+                    data={
+                        "text/html": '<img alt="Two nodes, one page" '
+                        f'src="data:image/png;base64,{PNG}"/>',
+                        "text/plain": "Two nodes, one page",
+                    },
                 )
             ],
         ),

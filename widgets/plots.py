@@ -640,48 +640,6 @@ def plot_gate(trace, ax=None, title=None):
     return ax
 
 
-# -- a figure with its alt text ------------------------------------------------------------
-class AltFigure:
-    """A figure shown with its alt text: a notebook shows the PNG (with the alt text in
-    the output's metadata, for the static site and screen readers) and, as its plain
-    text, the alt text itself (what nbval compares, and what a text-only reader sees)."""
-
-    def __init__(self, figure, alt: str):
-        if not isinstance(alt, str) or not alt.strip():
-            raise ValueError("alt text must say what the figure shows")
-        self.figure = getattr(figure, "figure", figure)
-        if not isinstance(self.figure, Figure):
-            raise TypeError(f"with_alt() takes a Figure or an Axes, got {type(figure).__name__}")
-        self.alt = " ".join(alt.split())
-
-    def png(self) -> bytes:
-        import io
-
-        if self.figure.canvas is None or not isinstance(self.figure.canvas, FigureCanvasAgg):
-            FigureCanvasAgg(self.figure)
-        buf = io.BytesIO()
-        self.figure.savefig(buf, format="png", bbox_inches="tight")
-        return buf.getvalue()
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        import base64
-
-        data = {
-            "image/png": base64.b64encode(self.png()).decode("ascii"),
-            "text/plain": f"Figure: {self.alt}",
-        }
-        return data, {"image/png": {"alt": self.alt}}
-
-    def __repr__(self) -> str:
-        return f"Figure: {self.alt}"
-
-
-def with_alt(figure, alt: str) -> AltFigure:
-    """``figure`` (a Figure, or an Axes of one) to end a cell with, carrying ``alt``: a
-    sentence saying what the picture shows."""
-    return AltFigure(figure, alt)
-
-
 # -- timeline ----------------------------------------------------------------------------
 def _event_rows(trace_or_frame):
     """(seq, task, func, what, kind) tuples from a Trace, a list of Events or a DataFrame."""

@@ -325,15 +325,3 @@ def lab(book_lab, lab_app):
             shutdown_kernels(book_lab)
         assert _api(book_lab, "/api/kernels") == [], "kernels survived the test"
 
-
-@pytest.fixture
-def lecture_voila(browser, tmp_path):
-    """Voilà on the lecture notebook, stopped (with its kernel) at the end of the test."""
-    if not LECTURE.is_file():
-        pytest.fail(f"the lecture notebook {LECTURE} does not exist")
-    server = start_voila(readers_copy(tmp_path) / LECTURE.name, tmp_path)
-    try:
-        yield server
-    finally:
-        left = stop_server(server)
-        assert not left, f"processes of the Voilà server survived its stop: {left}"
