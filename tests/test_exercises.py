@@ -332,3 +332,13 @@ def test_a_projected_exercise_draws_its_text_and_controls_at_the_scale(monkeypat
         )
         w.check_button.click()  # the question pane keeps its style after a button
         assert f"font-size: {px}" in w.question_html.value and "no answer yet" in w.feedback
+
+
+def test_every_chapter_of_the_book_has_its_exercises_in_the_package():
+    """Each notebook NN-*.ipynb has widgets/exercises/chNN.py (and no module is left
+    without its chapter): the book's exercises all live where they are tested."""
+    from pathlib import Path
+
+    book = Path(__file__).resolve().parent.parent / "notebooks"
+    numbers = sorted(int(p.name[:2]) for p in book.glob("[0-9][0-9]-*.ipynb"))
+    assert numbers and chapters() == numbers

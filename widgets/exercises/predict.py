@@ -90,7 +90,10 @@ def _why_pte(sc, events, who, answer) -> str:
             "pte (to the new page, or to the old one after a failed attempt)."
         )
     if answer == "present" and not unmapped:
-        return f"try_to_unmap has not replaced pid {pid}'s pte yet: it still maps the old page."
+        return (
+            f"no walk has replaced pid {pid}'s pte so far (try_to_unmap_one has not reached "
+            "it, in this pass or an earlier one): it still maps the old page."
+        )
     if answer == "migration":
         return (
             "try_to_unmap_one has replaced it with a migration entry, and the restore walk has "
