@@ -919,6 +919,20 @@ def check_target(target) -> None:
         raise ValueError(f"target must be one of {', '.join(FAST_TARGETS)}, not {target!r}")
 
 
+class FastSteps:
+    """The fast-step buttons' methods, for a widget whose ``step_to(target)`` steps to
+    the next "function", "pte" change or end of "pass" (see :func:`fast_step`)."""
+
+    def next_function(self) -> int:
+        return self.step_to("function")
+
+    def next_pte_change(self) -> int:
+        return self.step_to("pte")
+
+    def end_of_pass(self) -> int:
+        return self.step_to("pass")
+
+
 def fast_step(kernel, task, processes, target: str, advance, limit: int = FAST_STEP_LIMIT):
     """Step with ``advance()`` (one step of the machine; None when nothing could run) until
     ``target`` is reached: "function" (``task`` is in another kernel function, or ended),

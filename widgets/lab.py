@@ -19,6 +19,7 @@ from pagemig.scenarios import MAPPING_TYPES, build_scenario, scenario_problem
 
 from ._base import (
     DEFAULT_DPI,
+    FastSteps,
     FigureWidgetMixin,
     busy,
     check_target,
@@ -38,7 +39,7 @@ MAX_RUN_STEPS = 100_000
 SETTINGS = ("mapping", "dirty", "writepage", "sharers", "nodes", "variant", "pins", "seed", "pages")
 
 
-class MigrationLab(FigureWidgetMixin, ipw.VBox):
+class MigrationLab(FastSteps, FigureWidgetMixin, ipw.VBox):
     """One page's migration, with every knob the chapter needs.
 
     Settings (traits): ``mapping``, ``dirty``, ``writepage`` ("ok", "activate",
@@ -309,15 +310,6 @@ class MigrationLab(FigureWidgetMixin, ipw.VBox):
         self.message = msg
         self.refresh()
         return n
-
-    def next_function(self) -> int:
-        return self.step_to("function")
-
-    def next_pte_change(self) -> int:
-        return self.step_to("pte")
-
-    def end_of_pass(self) -> int:
-        return self.step_to("pass")
 
     def run(self) -> None:
         """Run the migration (and its I/O) to the end."""

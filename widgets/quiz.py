@@ -49,7 +49,7 @@ import random
 from collections.abc import Callable, Mapping
 from types import SimpleNamespace
 
-__all__ = ["Exercise", "Feedback", "KINDS", "TIERS"]
+__all__ = ["Exercise", "Feedback", "KINDS", "TIERS", "shuffled_choices"]
 
 KINDS = ("predict", "order", "design", "explain", "compute")
 TIERS = ("check", "apply", "think")
@@ -459,3 +459,16 @@ class Exercise:
             f'margin: 4px 0"><b>{html.escape(self.title)}</b> (seed {self.seed})<br>{body}'
             f'<br><span style="color: #666">{html.escape(self._howto())}</span></div>'
         )
+
+
+def shuffled_choices(options):
+    """``choices=`` for an explain exercise: ``options`` in an order drawn from the
+    problem's seed, so that the right answer is not always the first one."""
+    options = list(options)
+
+    def choices(p):
+        out = list(options)
+        random.Random(f"choices {p.seed}").shuffle(out)
+        return out
+
+    return choices

@@ -29,6 +29,7 @@ from pagemig.scenarios import build_scenario, race
 
 from ._base import (
     DEFAULT_DPI,
+    FastSteps,
     FigureWidgetMixin,
     TextRecorder,
     busy,
@@ -67,7 +68,7 @@ def explore_race(name: str, variant: str):
     return explore(race(name), variant=variant)
 
 
-class RaceExplorer(FigureWidgetMixin, ipw.VBox):
+class RaceExplorer(FastSteps, FigureWidgetMixin, ipw.VBox):
     """A migration and a second path (``race="fault"`` or ``"writeback"``), stepped by hand.
 
     Traits: ``race``, ``variant``, ``seed`` (changing one rebuilds the machine).
@@ -354,15 +355,6 @@ class RaceExplorer(FigureWidgetMixin, ipw.VBox):
         self.message = msg
         self.refresh()
         return n
-
-    def next_function(self) -> int:
-        return self.step_to("function")
-
-    def next_pte_change(self) -> int:
-        return self.step_to("pte")
-
-    def end_of_pass(self) -> int:
-        return self.step_to("pass")
 
     # -- machine -------------------------------------------------------------------------
     def reset(self, _history=()) -> None:

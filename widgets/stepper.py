@@ -19,6 +19,7 @@ from pagemig.scenarios import build_scenario
 
 from ._base import (
     DEFAULT_DPI,
+    FastSteps,
     FigureWidgetMixin,
     busy,
     check_target,
@@ -77,7 +78,7 @@ def _default_factory():
     return build_scenario("file linear", dirty=True, sharers=2).start_migration()
 
 
-class Stepper(FigureWidgetMixin, ipw.VBox):
+class Stepper(FastSteps, FigureWidgetMixin, ipw.VBox):
     """Step a kernel path; show its source with the current line marked.
 
     ``task_factory``: a callable returning a started ``Task`` (e.g.
@@ -287,15 +288,6 @@ class Stepper(FigureWidgetMixin, ipw.VBox):
             self._shown = self.task
         self.refresh()
         return n
-
-    def next_function(self) -> int:
-        return self.step_to("function")
-
-    def next_pte_change(self) -> int:
-        return self.step_to("pte")
-
-    def end_of_pass(self) -> int:
-        return self.step_to("pass")
 
     def run(self) -> None:
         """Run the path (and whatever it waits for) to the end."""

@@ -16,22 +16,8 @@ from __future__ import annotations
 from pagemig import PAGE_SIZE, Kernel
 from pagemig.scenarios import build_scenario
 
-from ..quiz import Exercise
+from ..quiz import Exercise, shuffled_choices
 from .predict import trace_exercise
-
-
-def _shuffled(options):
-    """The choices of an explain exercise in an order drawn from its seed (the right one
-    is not always first)."""
-    import random
-
-    def choices(p):
-        out = list(options)
-        random.Random(f"choices {p.seed}").shuffle(out)
-        return out
-
-    return choices
-
 
 PTE_KINDS = ["none", "present", "migration", "file"]
 
@@ -203,7 +189,7 @@ def exercises() -> list[Exercise]:
             "A process runs on node 1's CPUs, but its pages sit in node 0's memory. What does "
             "migrating them to node 1 buy?",
             solve=_why_migrate,
-            choices=_shuffled(WHY_MIGRATE),
+            choices=shuffled_choices(WHY_MIGRATE),
             hints={k: v for k, v in WHY_MIGRATE.items() if v},
             hint="think of the NUMA distance: what does an access from node 1 to node 0's "
             "memory cost, compared with node 1's own?",

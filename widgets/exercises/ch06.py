@@ -13,21 +13,7 @@ from __future__ import annotations
 from pagemig import MPOL_MF_MOVE, MPOL_MF_MOVE_ALL, PAGE_SIZE, Kernel
 from pagemig.move_pages import status_name
 
-from ..quiz import Exercise
-
-
-def _shuffled(options):
-    """The choices of an explain exercise in an order drawn from its seed (the right one
-    is not always first)."""
-    import random
-
-    def choices(p):
-        out = list(options)
-        random.Random(f"choices {p.seed}").shuffle(out)
-        return out
-
-    return choices
-
+from ..quiz import Exercise, shuffled_choices
 
 STATUSES = ["node 1", "-EACCES", "-ENOENT", "-EFAULT", "-EBUSY"]
 PLACES = {
@@ -294,7 +280,7 @@ def exercises() -> list[Exercise]:
             "In 2.6.18, move_pages gives an address one page above a process's only VMA "
             "-EFAULT, but the address 0x1000, far below that VMA, -ENOENT. Why?",
             solve=_why_enoent,
-            choices=_shuffled(WHY_ENOENT),
+            choices=shuffled_choices(WHY_ENOENT),
             hints={k: v for k, v in WHY_ENOENT.items() if v},
             hint="what does find_vma(mm, 0x1000) return, and what does move_pages check about it?",
             explain="do_move_pages and do_pages_stat call find_vma() and test only for NULL; "
@@ -354,7 +340,7 @@ def exercises() -> list[Exercise]:
             "sweep('pinned_fraction', [0.5, 1.0], trials=6, pages=8) reports a 95% band at "
             "0.5 but none at 1.0 (varies is False there). Why?",
             solve=_why_band,
-            choices=_shuffled(WHY_BAND),
+            choices=shuffled_choices(WHY_BAND),
             hints={k: v for k, v in WHY_BAND.items() if v},
             hint="what is random in one trial, and what is the same in every trial?",
             explain="each page is pinned with the fraction as its probability, drawn from "

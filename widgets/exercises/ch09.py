@@ -18,26 +18,12 @@ every answer is found by running them.
 
 from __future__ import annotations
 
-import random
 from types import SimpleNamespace
 
 from pagemig import PAGE_SIZE, Kernel
 
-from ..quiz import Exercise
+from ..quiz import Exercise, shuffled_choices
 from ._run import run_access
-
-
-def _shuffled(options):
-    """The choices of an explain, in an order drawn from the seed (the right one is not
-    always first)."""
-
-    def choices(p):
-        items = list(options)
-        random.Random(f"choices {p.seed}").shuffle(items)
-        return items
-
-    return choices
-
 
 # -- 9.1 --------------------------------------------------------------------------
 STATES = ("free", "locked", "pinned")
@@ -775,7 +761,7 @@ def exercises() -> list[Exercise]:
             "reference is the page's last. unmap_and_move treats the page as migrated (rc 0, "
             "status = the new page's node). Why is that right?",
             solve=_freed_answer,
-            choices=_shuffled(FREED),
+            choices=shuffled_choices(FREED),
             hints={k: v for k, v in FREED.items() if v},
             hint="look at what the trace of the freed-under-us cell shows between "
             "do_move_pages and putback_lru_pages",
@@ -830,7 +816,7 @@ def exercises() -> list[Exercise]:
             "PagePrivate, and the radix slot at the page's index still holds the page. Why "
             "the second check?",
             solve=lambda p: next(iter(SLOT)),
-            choices=_shuffled(SLOT),
+            choices=shuffled_choices(SLOT),
             hints={k: v for k, v in SLOT.items() if v},
             hint="what could have happened to the page cache between the isolation and the "
             "gate, and what would a count that happens to be right tell you?",
@@ -861,7 +847,7 @@ def exercises() -> list[Exercise]:
             "try_to_unmap gives every process an ordinary swap pte for its slot. Why is "
             "that enough?",
             solve=_swapped_answer,
-            choices=_shuffled(SWAPPED),
+            choices=shuffled_choices(SWAPPED),
             hints={k: v for k, v in SWAPPED.items() if v},
             hint="follow the fault after the migration in the swap-cache cell: which path "
             "does it take, and where does it find the page?",
@@ -879,7 +865,7 @@ def exercises() -> list[Exercise]:
             "reclaim calls it returns SWAP_FAIL ('max_nl_size == 0'), yet migrate_pages moves "
             "the same page. Why the difference?",
             solve=_nonlinear_answer,
-            choices=_shuffled(NONLINEAR),
+            choices=shuffled_choices(NONLINEAR),
             hints={k: v for k, v in NONLINEAR.items() if v},
             hint="what does try_to_unmap_file do with a VM_LOCKED vma when migration is 0, "
             "and when it is 1?",
