@@ -21,6 +21,7 @@ Where chromium or Playwright is missing the tests skip and say how to install th
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -234,6 +235,27 @@ def stop_server(server: launch.Server) -> list[int]:
     return [p for p in tree if launch.pid_alive(p)]
 
 
+@contextlib.contextmanager
+def presented_lecture(tmp_path: Path, template: str = launch.VOILA_TEMPLATE):
+    """Voilà on a reader's copy of the lecture as ``pagemig present`` runs it (its
+    template, or ``template``; the projection scale in the kernels' environment); stopped,
+    kernel and all, at the end."""
+    env = launch.present_env(launch.PRESENT_SCALE, isolated_env(tmp_path))
+    server = launch.voila_server(
+        readers_copy(tmp_path) / LECTURE.name,
+        template=template,
+        extra=("--VoilaConfiguration.show_tracebacks=True",),
+        env=env,
+        cwd=str(tmp_path),
+    )
+    _running(server, tmp_path)
+    try:
+        yield server
+    finally:
+        left = stop_server(server)
+        assert not left, f"processes of the Voilà server survived its stop: {left}"
+
+
 def start_lab(notebooks: Path, tmp: Path) -> launch.Server:
     """JupyterLab on ``notebooks``, isolated, with ``window.jupyterapp`` exposed so the tests
     can read cell models (the clicks still go through the real menus and widgets)."""
@@ -324,4 +346,3 @@ def lab(book_lab, lab_app):
         finally:
             shutdown_kernels(book_lab)
         assert _api(book_lab, "/api/kernels") == [], "kernels survived the test"
-

@@ -27,12 +27,9 @@ from widgets.exercises import chapter
 
 from .conftest import (
     LECTURE,
-    _running,
-    isolated_env,
     outside_requests,
-    readers_copy,
+    presented_lecture,
     report,
-    stop_server,
 )
 from .pagekit import (
     INSPECT,
@@ -52,22 +49,10 @@ RUN_CELLS = re.compile(r"run (all|the|this|each|every)? ?cells?|in place of None
 
 
 @pytest.fixture
-def presented_lecture(browser, tmp_path):
-    """Voilà on the lecture as ``pagemig present`` runs it: its template, the projection
-    scale in the kernel's environment; stopped, kernel and all, at the end."""
-    env = launch.present_env(launch.PRESENT_SCALE, isolated_env(tmp_path))
-    server = launch.voila_server(
-        readers_copy(tmp_path) / LECTURE.name,
-        extra=("--VoilaConfiguration.show_tracebacks=True",),
-        env=env,
-        cwd=str(tmp_path),
-    )
-    _running(server, tmp_path)
-    try:
+def lecture_server(browser, tmp_path):
+    """Voilà on the lecture as ``pagemig present`` runs it."""
+    with presented_lecture(tmp_path) as server:
         yield server
-    finally:
-        left = stop_server(server)
-        assert not left, f"processes of the Voilà server survived its stop: {left}"
 
 
 def steppers(scope):
@@ -142,13 +127,13 @@ def answer_every_question(body) -> list[str]:
     return seen
 
 
-def test_the_lecture_as_presented(presented_lecture, page, screenshots):
-    warm_s = presented_lecture.wait_settled(timeout=240)
+def test_the_lecture_as_presented(lecture_server, page, screenshots):
+    warm_s = lecture_server.wait_settled(timeout=240)
     assert warm_s is not None, "Voilà's pre-heated kernel never finished the lecture"
     page.set_viewport_size(SCREEN)
 
     t0 = time.monotonic()
-    response = page.goto(presented_lecture.url, timeout=180_000)
+    response = page.goto(lecture_server.url, timeout=180_000)
     expected = len(re.findall(rf'"{re.escape(WIDGET_MIME)}":\s*\{{\s*"model_id"', response.text()))
     assert expected >= 9, "the lecture shows fewer widgets than it has"
     first_ms = first_widget_ms(page)

@@ -21,12 +21,9 @@ from pagemig import launch
 from .conftest import (
     BOOK,
     LECTURE,
-    _running,
-    isolated_env,
     outside_requests,
-    readers_copy,
+    presented_lecture,
     report,
-    stop_server,
 )
 
 NOTES = re.compile(
@@ -104,20 +101,8 @@ def test_the_lecturers_guide_says_what_the_notes_say():
 @pytest.fixture
 def slides_server(browser, tmp_path):
     """``pagemig present --slides``' server on the lecture (its template, its scale)."""
-    env = launch.present_env(launch.PRESENT_SCALE, isolated_env(tmp_path))
-    server = launch.voila_server(
-        readers_copy(tmp_path) / LECTURE.name,
-        template=launch.SLIDES_TEMPLATE,
-        extra=("--VoilaConfiguration.show_tracebacks=True",),
-        env=env,
-        cwd=str(tmp_path),
-    )
-    _running(server, tmp_path)
-    try:
+    with presented_lecture(tmp_path, template=launch.SLIDES_TEMPLATE) as server:
         yield server
-    finally:
-        left = stop_server(server)
-        assert not left, f"processes of the Voilà server survived its stop: {left}"
 
 
 SLIDE_STATE = """() => {

@@ -20,10 +20,9 @@ import time
 
 import pytest
 
-from pagemig import launch
-from widgets._base import MIN_TEXT_PX, PROJECTION_SCALE, SCALE_ENV
+from widgets._base import MIN_TEXT_PX, PROJECTION_SCALE
 
-from .conftest import LECTURE, _running, isolated_env, readers_copy, report, stop_server
+from .conftest import presented_lecture, report
 from .pagekit import (
     INSPECT,
     WIDGET_MIME,
@@ -118,22 +117,9 @@ def describe(figures: list[dict]) -> str:
 def projected_lecture(browser, tmp_path):
     """Voilà on the lecture as ``pagemig present`` runs it, its kernel given the
     projection scale through the environment (``PAGEMIG_SCALE``, as ``present --scale``
-    sets it); stopped, kernel and all, at the end."""
-    env = isolated_env(tmp_path)
-    env[SCALE_ENV] = str(PROJECTION_SCALE)
-    notebook = readers_copy(tmp_path) / LECTURE.name
-    server = launch.voila_server(
-        notebook,
-        extra=("--VoilaConfiguration.show_tracebacks=True",),
-        env=env,
-        cwd=str(tmp_path),
-    )
-    _running(server, tmp_path)
-    try:
+    sets it)."""
+    with presented_lecture(tmp_path) as server:
         yield server
-    finally:
-        left = stop_server(server)
-        assert not left, f"processes of the Voilà server survived its stop: {left}"
 
 
 def open_lecture(browser, server, device_scale_factor: float):
