@@ -193,18 +193,24 @@ def _batch_params(rng):
     }
 
 
-def batch_machine(nodes, pinned, variant: str = NOW, seed: int = 0):
-    """One process, len(nodes) private written pages on node 0; the ``pinned`` ones held
-    by an extra reference (vmsplice); one move_pages call to ``nodes``: the status list
-    (None for a slot never written) and the process."""
+def _written_pages(n: int, pinned, variant: str, seed: int):
+    """A 2-node kernel with one process and ``n`` private written pages on node 0, the
+    ``pinned`` ones held by an extra reference (vmsplice): (kernel, process, addresses)."""
     k = Kernel(nodes=2, seed=seed, variant=variant)
     p = k.spawn()
-    v = p.mmap(pages=len(nodes))
-    addrs = list(v.addresses())
+    addrs = list(p.mmap(pages=n).addresses())
     for a in addrs:
         p.write(a, b"x")
     for i in pinned:
         k.pin(p.page_at(addrs[i]))
+    return k, p, addrs
+
+
+def batch_machine(nodes, pinned, variant: str = NOW, seed: int = 0):
+    """One process, len(nodes) private written pages on node 0; the ``pinned`` ones held
+    by an extra reference (vmsplice); one move_pages call to ``nodes``: the status list
+    (None for a slot never written) and the process."""
+    k, p, addrs = _written_pages(len(nodes), pinned, variant, seed)
     status = k.move_pages(p.pid, addrs, list(nodes))
     return list(status), p
 
@@ -249,14 +255,7 @@ def late_node_moved(nodes, pinned, variant: str = NOW, seed: int = 0) -> int:
     """Like batch_machine, with a node that does not exist somewhere in ``nodes``: how many
     pages the call moved (pgmigrate_success), whether it failed with ENODEV or returned
     earlier (a failed batch ends the call before the loop reaches the bad node)."""
-    k = Kernel(nodes=2, seed=seed, variant=variant)
-    p = k.spawn()
-    v = p.mmap(pages=len(nodes))
-    addrs = list(v.addresses())
-    for a in addrs:
-        p.write(a, b"x")
-    for i in pinned:
-        k.pin(p.page_at(addrs[i]))
+    k, p, addrs = _written_pages(len(nodes), pinned, variant, seed)
     try:
         k.move_pages(p.pid, addrs, list(nodes))
     except OSError as exc:
