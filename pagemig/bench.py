@@ -31,6 +31,7 @@ import gc
 import os
 import resource
 import statistics
+import sys
 import time
 from contextlib import contextmanager
 
@@ -205,21 +206,19 @@ def valgrind() -> str | None:
 
 
 def _callgrind_total(pages: int, trace: bool, migrate: bool) -> int:
+    return _callgrind_run(
+        ["-c", _CHILD, str(pages), "1" if trace else "0", "1" if migrate else "0"]
+    )
+
+
+def _callgrind_run(args: list[str]) -> int:
+    """Instructions callgrind counts for ``python ARGS`` (the whole run)."""
     import re
     import subprocess
     import sys
 
-    cmd = [
-        valgrind(),
-        "--tool=callgrind",
-        "--callgrind-out-file=/dev/null",
-        sys.executable,
-        "-c",
-        _CHILD,
-        str(pages),
-        "1" if trace else "0",
-        "1" if migrate else "0",
-    ]
+    cmd = [valgrind(), "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable]
+    cmd += args
     env = dict(os.environ, PYTHONHASHSEED="0")
     done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=900)
     m = re.search(r"Collected\s*:\s*(\d+)", done.stderr)
@@ -317,6 +316,47 @@ def bytes_per_page(pages: int = 2000, read_pages: int = 64) -> dict:
         "trace_write": out["write", True] - out["write", False],
         "trace_read": out["read", True] - out["read", False],
     }
+
+
+# -- (w) a control change on the lab, for --before (widgets imported here only) --------
+_TOGGLE_CHILD = """
+import gc, sys
+gc.disable()
+from widgets.lab import MigrationLab
+pages, toggles = int(sys.argv[1]), int(sys.argv[2])
+lab = MigrationLab(mapping="file linear", pages=pages)
+for _ in range(3 + toggles):
+    lab.dirty = not lab.dirty
+"""
+
+
+def control_redraw(pages: int = 256, repeat: int = 20, warm: int = 3) -> dict:
+    """Medians (seconds) of a toggle of ``dirty`` on ``MigrationLab(mapping="file
+    linear", pages=pages)`` at the kit's default resolution, from the change to the PNG
+    the page shows (the machine rebuilt from its seed, the migration started, the figure
+    redrawn): {"cpu", "wall"}. Only the lab's public traits are used, so that
+    ``pagemig bench --before`` measures older kits the same way."""
+    from widgets.lab import MigrationLab
+
+    lab = MigrationLab(mapping="file linear", pages=pages)
+    for _ in range(warm):
+        lab.dirty = not lab.dirty
+    cpu, wall = [], []
+    with _no_gc():
+        for _ in range(repeat):
+            c0, t0 = _cpu(), time.perf_counter()
+            lab.dirty = not lab.dirty
+            cpu.append(_cpu() - c0)
+            wall.append(time.perf_counter() - t0)
+    return {"cpu": statistics.median(cpu), "wall": statistics.median(wall)}
+
+
+def control_redraw_instructions(pages: int = 256, toggles: int = 10) -> float:
+    """Instructions per dirty toggle of the lab (as ``control_redraw``), counted by
+    callgrind: (3 + ``toggles`` toggles) - (3 toggles), over ``toggles`` (an even number:
+    as many clean as dirty pictures)."""
+    totals = [_callgrind_run(["-c", _TOGGLE_CHILD, str(pages), str(n)]) for n in (toggles, 0)]
+    return (totals[0] - totals[1]) / toggles
 
 
 # -- the report -----------------------------------------------------------------------
@@ -534,7 +574,18 @@ def run(quick: bool = False, repeats: int | None = None, out=print, sections=Non
 
 
 def cmd_bench(args) -> int:
-    """Print the simulator's speed figures (medians over repeats) next to their targets."""
+    """Print the simulator's speed figures (medians over repeats) next to their targets;
+    with ``--before REV``, those of revision REV and of this tree side by side."""
+    before = getattr(args, "before", None)
+    if before:
+        from .benchcompare import compare
+
+        try:
+            compare(before, quick=getattr(args, "quick", False), repeats=args.repeats or 3)
+        except ValueError as exc:
+            print(f"pagemig bench: {exc}", file=sys.stderr)
+            return 2
+        return 0
     run(quick=getattr(args, "quick", False), repeats=getattr(args, "repeats", None))
     return 0
 
@@ -544,6 +595,12 @@ def _add_arguments(sp) -> None:
         "--quick", action="store_true", help="small sizes (seconds, not minutes): for tests"
     )
     sp.add_argument("--repeats", type=int, default=3, help="repeats per figure (median)")
+    sp.add_argument(
+        "--before",
+        metavar="REV",
+        help="also measure git revision REV (e.g. a tag or a commit) and print both, "
+        "measured in one run, side by side (figures of issue 17)",
+    )
 
 
 cmd_bench.add_arguments = _add_arguments
