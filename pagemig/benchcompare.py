@@ -235,6 +235,8 @@ def _median(values):
         return {k: statistics.median(v[k] for v in values) for k in first}
     if isinstance(first, list | tuple):
         return [statistics.median(v[i] for v in values) for i in range(len(first))]
+    if not isinstance(first, int | float):  # not a figure (a path, a name): as it came
+        return first if all(v == first for v in values) else values
     return statistics.median(values)
 
 
@@ -266,14 +268,17 @@ def _fmt(value: float, unit: str) -> str:
     return f"{value:,.0f}"
 
 
-def compare(rev: str, quick: bool = False, repeats: int = 3, out=print, probe_list=None) -> dict:
-    """Measure every probe for revision ``rev`` and for this tree, in one run, and print
-    a table: figure, before, after, after/before, target. Returns {probe: {side: value}}."""
+def compare(
+    rev: str, quick: bool = False, repeats: int = 3, out=print, probe_list=None, repo=ROOT
+) -> dict:
+    """Measure every probe for revision ``rev`` of ``repo`` (this tree's repository by
+    default) and for this tree, in one run, and print a table: figure, before, after,
+    after/before, better/same/worse, target. Returns {probe: {side: value}}."""
     if repeats < 1:
         raise ValueError("repeats must be at least 1")
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="pagemig-before-") as tmp:
-        short = extract(rev, Path(tmp))
+        short = extract(rev, Path(tmp), Path(repo))
         trees = {"before": Path(tmp), "after": ROOT}
         todo = probe_list if probe_list is not None else probes(quick)
         out(

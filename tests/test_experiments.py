@@ -389,6 +389,87 @@ def test_bench_quick_prints_every_figure(capsys):
     assert "MISSED" not in out
 
 
+def _repo_of_this_tree(tmp_path, edit=None):
+    """A git repository holding this tree's pagemig package in one commit (``edit`` may
+    change the copy first): the 'before' side of ``pagemig bench --before``."""
+    import shutil
+    import subprocess
+
+    from pagemig import benchcompare
+
+    repo = tmp_path / "repo"
+    shutil.copytree(
+        benchcompare.HERE, repo / "pagemig", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    if edit is not None:
+        edit(repo)
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "before"], check=True)
+    return repo
+
+
+def test_bench_before_measures_both_trees_in_one_run_and_says_what_fails(tmp_path):
+    from pagemig import benchcompare
+    from pagemig.benchcompare import Probe
+
+    def slower(repo):  # marks the 'before' tree; the rate probe divides its rate by 10
+        init = repo / "pagemig" / "kernel.py"
+        init.write_text(init.read_text() + "\nBENCH_SIDE = 'before'\n")
+
+    repo = _repo_of_this_tree(tmp_path, slower)
+    side = "getattr(__import__('pagemig.kernel').kernel, 'BENCH_SIDE', 'after')"
+    lines = []
+    res = benchcompare.compare(
+        "HEAD",
+        repeats=2,
+        out=lines.append,
+        repo=repo,
+        probe_list=[
+            Probe("where", "__import__('pagemig').__file__", lambda v: []),
+            Probe(
+                "rate",
+                f"bench.migration_rate(False, 50) / (10 if {side} == 'before' else 1)",
+                lambda v: [("(a) pages/s", v, "/s", "", "higher")],
+            ),
+            Probe(
+                "one side",
+                f"1 / 0 if {side} == 'before' else 3.0",
+                lambda v: [("a figure the old tree lacks", v, "", "", "lower")],
+            ),
+            Probe("nowhere", "bench.no_such_figure()", lambda v: []),
+        ],
+    )
+    out = "\n".join(lines)
+    # each side imported its own tree: the archive of the commit, and this tree
+    assert "pagemig-before-" in res["where"]["before"]
+    assert res["where"]["after"].startswith(str(benchcompare.ROOT))
+    # medians of two alternating runs each, side by side, with the ratio
+    before, after = res["rate"]["before"], res["rate"]["after"]
+    assert 5 < after / before < 20
+    row = next(line for line in lines if "(a) pages/s" in line)
+    assert row.split()[-2].endswith("x") and row.split()[-1] == "better"
+    assert f"{after / before:.2f}x" in row
+    # what a side cannot run is said, not raised
+    assert "ZeroDivisionError" in res["one side"]["before"]["error"]
+    assert res["one side"]["after"] == 3.0
+    assert "before (" in out and "could not run it: ZeroDivisionError" in out
+    assert "nowhere" in out and "fails on both sides: AttributeError" in out
+
+
+def test_bench_before_refuses_what_is_not_a_revision(tmp_path, capsys):
+    from pagemig import benchcompare
+
+    repo = _repo_of_this_tree(tmp_path)
+    with pytest.raises(ValueError, match="not a revision"):
+        benchcompare.compare("no-such-rev", repo=repo, probe_list=[])
+    with pytest.raises(ValueError, match="at least 1"):
+        benchcompare.compare("HEAD", repeats=0, repo=repo, probe_list=[])
+    assert main(["bench", "--before", "no-such-rev-anywhere"]) == 2
+    assert "not a revision" in capsys.readouterr().err
+
+
 # -- the scheduler's lone-task fast path (every trial runs through it) -------------------
 def _events(k):
     return [(e.seq, e.task, e.func, e.what, e.kind, e.data) for e in k.trace]
