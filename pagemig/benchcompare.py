@@ -212,7 +212,10 @@ def extract(rev: str, dest: Path, repo: Path = ROOT) -> str:
     return short
 
 
-def run_probe(tree: Path, expr: str, timeout: float = 1800) -> dict:
+PROBE_TIMEOUT = 900  # seconds a child may take: 2006-era quadratic paths at 1M pages take hours
+
+
+def run_probe(tree: Path, expr: str, timeout: float = PROBE_TIMEOUT) -> dict:
     """Evaluate ``expr`` (over ``bench``) in a child interpreter that imports ``pagemig``
     (and ``widgets``) from ``tree``: {"value": ...} or {"error": "..."}."""
     env = dict(os.environ, PYTHONPATH=str(tree), PYTHONHASHSEED="0")
@@ -222,8 +225,10 @@ def run_probe(tree: Path, expr: str, timeout: float = 1800) -> dict:
             cmd, capture_output=True, text=True, env=env, cwd=tree, timeout=timeout
         )
     except subprocess.TimeoutExpired:
-        return {"error": f"took more than {timeout:.0f} s"}
+        return {"error": f"stopped after {timeout:.0f} s"}
     lines = done.stdout.strip().splitlines()
+    if done.returncode < 0:
+        return {"error": f"the child was killed by signal {-done.returncode}"}
     if done.returncode != 0 or not lines:
         return {"error": (done.stderr.strip().splitlines() or ["no output"])[-1]}
     return json.loads(lines[-1])
@@ -248,6 +253,8 @@ def _measure(probe: Probe, trees: dict, repeats: int) -> dict:
     sides = list(trees)
     for r in range(n):
         for side in sides if r % 2 == 0 else sides[::-1]:
+            if any("error" in g for g in got[side]):
+                continue  # it failed once: the reason is known, a repeat would only cost
             got[side].append(run_probe(trees[side], probe.expr))
     out = {}
     for side, results in got.items():

@@ -410,7 +410,7 @@ def _repo_of_this_tree(tmp_path, edit=None):
     return repo
 
 
-def test_bench_before_measures_both_trees_in_one_run_and_says_what_fails(tmp_path):
+def test_bench_before_measures_both_trees_in_one_run_and_says_what_fails(tmp_path, monkeypatch):
     from pagemig import benchcompare
     from pagemig.benchcompare import Probe
 
@@ -419,6 +419,14 @@ def test_bench_before_measures_both_trees_in_one_run_and_says_what_fails(tmp_pat
         init.write_text(init.read_text() + "\nBENCH_SIDE = 'before'\n")
 
     repo = _repo_of_this_tree(tmp_path, slower)
+    calls = []
+    real = benchcompare.run_probe
+
+    def run_probe(tree, expr, **kw):
+        calls.append(("before" if tree != benchcompare.ROOT else "after", expr[:5]))
+        return real(tree, expr, **kw)
+
+    monkeypatch.setattr(benchcompare, "run_probe", run_probe)
     side = "getattr(__import__('pagemig.kernel').kernel, 'BENCH_SIDE', 'after')"
     lines = []
     res = benchcompare.compare(
@@ -453,6 +461,7 @@ def test_bench_before_measures_both_trees_in_one_run_and_says_what_fails(tmp_pat
     assert f"{after / before:.2f}x" in row
     # what a side cannot run is said, not raised
     assert "ZeroDivisionError" in res["one side"]["before"]["error"]
+    assert calls.count(("before", "1 / 0")) == 1  # a side that failed is not run again
     assert res["one side"]["after"] == 3.0
     assert "before (" in out and "could not run it: ZeroDivisionError" in out
     assert "nowhere" in out and "fails on both sides: AttributeError" in out
