@@ -265,7 +265,8 @@ def do_no_page(k, proc, vma, address: int, write: bool, pgoff: int, orig: Pte | 
     if orig is None:
         orig = proc.ptes.get(vpn, PTE_NONE)
     page = yield from find_or_read_page(k, proc, file, pgoff)
-    if proc.ptes.get(vpn, PTE_NONE) != orig:
+    now = proc.ptes.get(vpn, PTE_NONE)
+    if now is not orig and now != orig:
         put_page(page, "lookup", k)
         return RETRY
     if write and not vma.shared:

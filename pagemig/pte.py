@@ -54,13 +54,27 @@ class Pte:
     def present(self) -> bool:
         return self.kind == "present"
 
+    def _fields(self) -> tuple:
+        return (
+            self.kind,
+            self.pfn,
+            self.write,
+            self.young,
+            self.dirty,
+            self.pgoff,
+            self.swp_type,
+            self.offset,
+        )
+
     def __eq__(self, other) -> bool:
+        if self is other:
+            return True
         if not isinstance(other, Pte):
             return NotImplemented
-        return all(getattr(self, s) == getattr(other, s) for s in self.__slots__)
+        return self._fields() == other._fields()
 
     def __hash__(self) -> int:
-        return hash(tuple(getattr(self, s) for s in self.__slots__))
+        return hash(self._fields())
 
     def __repr__(self) -> str:
         k = self.kind

@@ -499,3 +499,29 @@ def test_misuse_add_to_swap_of_a_locked_page(k):
     k.run()
     assert k.add_to_swap(page) > 0
     k.check()
+
+
+def test_pte_equality_and_hash_use_every_field():
+    """Pte.__eq__/__hash__ compare a tuple of the fields: it must hold every slot, so that
+    two ptes that differ in any one field are unequal (do_no_page's "did the pte change
+    while I slept" check relies on it)."""
+    from pagemig.pte import Pte
+
+    base = dict(kind="present", pfn=3, write=True, young=False, dirty=True)
+    p = Pte(**base, pgoff=None, swp_type=None, offset=None)
+    assert p._fields() == tuple(getattr(p, s) for s in Pte.__slots__)
+    assert p == Pte(**base) and hash(p) == hash(Pte(**base)) and p == p
+    for slot, other in (
+        ("kind", "migration"),
+        ("pfn", 4),
+        ("write", False),
+        ("young", True),
+        ("dirty", False),
+        ("pgoff", 7),
+        ("swp_type", 31),
+        ("offset", 2),
+    ):
+        q = Pte(**base)
+        setattr(q, slot, other)
+        assert q != p, slot
+    assert (p == "present") is False
