@@ -62,6 +62,7 @@ class Probe:
     expr: str
     rows: object  # callable(value) -> list[tuple[str, float, str, str, str]]
     deterministic: bool = False  # an instruction count: measured once
+    timeout: float | None = None  # seconds a child may take (default PROBE_TIMEOUT)
 
 
 def _one(label, unit, target="", better="lower"):
@@ -126,6 +127,8 @@ def probes(quick: bool = False) -> list[Probe]:
                     (f"(a) {n:,} pages in one call", v[0], "/s", "", "higher"),
                     (f"(a) check() at {n:,} pages", v[1], "s", target, "lower"),
                 ],
+                # a linear engine does a million in about a minute; a quadratic one, hours
+                timeout=300 if n >= 1_000_000 else None,
             )
         )
     out += [
@@ -255,7 +258,8 @@ def _measure(probe: Probe, trees: dict, repeats: int) -> dict:
         for side in sides if r % 2 == 0 else sides[::-1]:
             if any("error" in g for g in got[side]):
                 continue  # it failed once: the reason is known, a repeat would only cost
-            got[side].append(run_probe(trees[side], probe.expr))
+            kw = {} if probe.timeout is None else {"timeout": probe.timeout}
+            got[side].append(run_probe(trees[side], probe.expr, **kw))
     out = {}
     for side, results in got.items():
         errors = [g["error"] for g in results if "error" in g]
