@@ -77,7 +77,7 @@ def probes(quick: bool = False) -> list[Probe]:
     one_call = 2_000 if quick else 20_000
     sizes = (1_000,) if quick else (1_000, 10_000, 100_000, 1_000_000)
     vmas = 100 if quick else 10_000
-    migrations = 20 if quick else 200
+    migrations = 20 if quick else 1000
     sweep = 5_000 if quick else 100_000
     lab_pages, toggles = (16, 3) if quick else (256, 20)
     out = []
@@ -155,10 +155,8 @@ def probes(quick: bool = False) -> list[Probe]:
         ),
         Probe(
             "rmap",
-            f"(lambda m: (bench.file_migration_cost(m, 'scan', {migrations}) / "
-            f"bench.file_migration_cost(m, 'prio-tree', {migrations}), "
-            f"bench.walk_cost(m, 'scan', {migrations}) / "
-            f"bench.walk_cost(m, 'prio-tree', {migrations})))(bench.file_machine({vmas}))",
+            f"(lambda c: (c[0][1] / c[0][0], c[1][1] / c[1][0]))("
+            f"bench.rmap_costs(bench.file_machine({vmas}), {migrations}, 200, 3))",
             lambda v: [
                 (
                     f"(b) scan / prio tree at {vmas:,} VMAs, whole migration",
