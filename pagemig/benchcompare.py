@@ -307,24 +307,9 @@ def compare(
                 out(f"  {probe.name:<58} fails on both sides: {m['after']['error']}")
                 continue
             rows = {side: None if _failed(v) else probe.rows(v) for side, v in m.items()}
-            shape = rows["after"] or rows["before"]
-            for i, (label, _v, unit, target, better) in enumerate(shape):
-                cells = {}
-                for side in ("before", "after"):
-                    cells[side] = rows[side][i][1] if rows[side] is not None else m[side]["error"]
-                line = f"  {label:<58}"
-                for side in ("before", "after"):
-                    c = cells[side]
-                    line += f" {_fmt(c, unit) if isinstance(c, int | float) else 'fails':>14}"
-                verdict = ""
-                if all(isinstance(c, int | float) for c in cells.values()) and cells["before"]:
-                    ratio = cells["after"] / cells["before"]
-                    line += f" {ratio:>11.2f}x"
-                    verdict = _verdict(ratio, better)
-                else:
-                    line += f" {'':>12}"
-                line += f"  {verdict:<7}" + (f" target {target}" if target else "")
-                out(line)
+            for i, (label, _v, unit, target, better) in enumerate(rows["after"] or rows["before"]):
+                before, after = (None if r is None else r[i][1] for r in rows.values())
+                out(_row(label, before, after, unit, target, better))
             for side in ("before", "after"):
                 if _failed(m[side]):
                     out(
@@ -333,6 +318,17 @@ def compare(
                     )
         out(f"bench --before took {time.perf_counter() - t0:.0f} s")
     return res
+
+
+def _row(label, before, after, unit, target, better) -> str:
+    """One printed row; ``before``/``after`` are None where that side failed."""
+    cells = "".join(f" {'fails' if c is None else _fmt(c, unit):>14}" for c in (before, after))
+    ratio, verdict = "", ""
+    if before and after is not None:
+        ratio = f"{after / before:.2f}x"
+        verdict = _verdict(after / before, better)
+    line = f"  {label:<58}{cells} {ratio:>12}  {verdict:<7}"
+    return line + (f" target {target}" if target else "")
 
 
 SAME = 0.03  # a ratio within 3% of 1 is "same": below what repeats here resolve
